@@ -1,0 +1,37 @@
+#pragma once
+// Type-independent key operations on one Db (DEL, EXISTS, EXPIRE family, TTL,
+// PERSIST, TYPE, KEYS). Shard-local: call only on the Db's owning thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kora/core/db.h"
+
+namespace kora::core {
+
+// DEL: true when the key existed (and was removed).
+bool op_del(Db& db, std::string_view key, std::int64_t now_ms);
+
+// EXISTS for one key.
+bool op_exists(Db& db, std::string_view key, std::int64_t now_ms);
+
+// Sets an absolute expiry; an expiry at or before now deletes the key at once (as
+// Redis does). Returns false when the key does not exist.
+bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t now_ms);
+
+// Remaining time to live in ms: -2 when the key does not exist, -1 when it has no
+// expiry.
+std::int64_t op_pttl(Db& db, std::string_view key, std::int64_t now_ms);
+
+// PERSIST: true when an expiry was removed.
+bool op_persist(Db& db, std::string_view key, std::int64_t now_ms);
+
+// TYPE: "none" when absent.
+std::string_view op_type(Db& db, std::string_view key, std::int64_t now_ms);
+
+// KEYS: every live key matching the glob `pattern` (kora/core/glob.h). O(N).
+std::vector<std::string> op_keys(const Db& db, std::string_view pattern, std::int64_t now_ms);
+
+}  // namespace kora::core

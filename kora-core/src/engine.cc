@@ -1,0 +1,127 @@
+#include "kora/core/engine.h"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <mutex>
+
+#include "kora/core/clock.h"
+
+namespace kora::core {
+
+struct ShardEngine::Worker {
+  explicit Worker(ShardId id)
+      // Sockets of a worker are used only by that worker, so the reactor needs no
+      // per-descriptor locks; the scheduler stays locked for cross-thread posts.
+      : shard(id), context(ASIO_CONCURRENCY_HINT_UNSAFE_IO) {}
+
+  Shard shard;
+  asio::io_context context;
+  std::thread thread;
+
+  // The mailbox: tasks from other threads, drained in batches on the worker.
+  std::mutex mu;
+  std::vector<Task> inbox;
+  bool drain_scheduled = false;
+  std::vector<Task> batch;  // worker-only: the batch being run
+};
+
+namespace {
+// Which engine and shard the current thread works for.
+thread_local const void* tls_engine = nullptr;
+thread_local ShardId tls_shard = 0;
+}  // namespace
+
+ShardEngine::ShardEngine(EngineOptions options) : options_(options) {
+  std::size_t n = options_.shard_count;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  workers_.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(static_cast<ShardId>(i)));
+  }
+  for (auto& w : workers_) {
+    w->thread = std::thread([this, &w = *w] { run_worker(w); });
+  }
+}
+
+ShardEngine::~ShardEngine() { stop(); }
+
+asio::io_context& ShardEngine::io_context(ShardId id) { return workers_[id]->context; }
+
+Shard& ShardEngine::shard(ShardId id) { return workers_[id]->shard; }
+
+std::optional<ShardId> ShardEngine::current_shard() const {
+  if (tls_engine != this) return std::nullopt;
+  return tls_shard;
+}
+
+void ShardEngine::run_worker(Worker& w) {
+  tls_engine = this;
+  tls_shard = w.shard.id();
+  auto guard = asio::make_work_guard(w.context);
+  asio::steady_timer sweep_timer(w.context);
+  std::function<void()> arm = [&] {
+    sweep_timer.expires_after(options_.sweep_interval);
+    sweep_timer.async_wait([&](const asio::error_code& ec) {
+      if (ec) return;
+      w.shard.sweep_expired(now_ms(), options_.sweep_budget);
+      arm();
+    });
+  };
+  arm();
+  w.context.run();
+  tls_engine = nullptr;
+}
+
+void ShardEngine::post(ShardId id, Task task) {
+  if (stopped_.load(std::memory_order_relaxed)) return;
+  Worker& w = *workers_[id];
+  if (options_.hop == EngineOptions::Hop::kDirectPost) {
+    asio::post(w.context, std::move(task));
+    return;
+  }
+  bool wake;
+  {
+    std::lock_guard lock(w.mu);
+    w.inbox.push_back(std::move(task));
+    wake = !w.drain_scheduled;
+    w.drain_scheduled = true;
+  }
+  if (wake) asio::post(w.context, [this, &w] { drain(w); });
+}
+
+void ShardEngine::drain(Worker& w) {
+  {
+    std::lock_guard lock(w.mu);
+    w.batch.swap(w.inbox);
+    w.drain_scheduled = false;
+  }
+  for (Task& t : w.batch) t();
+  w.batch.clear();  // keeps capacity: the two vectors trade buffers batch after batch
+}
+
+void ShardEngine::stop() {
+  if (stopped_.exchange(true)) return;
+  for (auto& w : workers_) w->context.stop();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+void ShardEngine::Waiter::wait() {
+  // Spin briefly: a shard usually answers within a few microseconds, and parking
+  // costs a futex round trip on both sides.
+  for (int i = 0; i < 2000; ++i) {
+    if (done.load(std::memory_order_acquire)) return;
+    __builtin_ia32_pause();
+  }
+  while (!done.load(std::memory_order_acquire)) done.wait(false, std::memory_order_acquire);
+}
+
+void ShardEngine::Waiter::notify() {
+  done.store(true, std::memory_order_release);
+  done.notify_one();
+}
+
+}  // namespace kora::core

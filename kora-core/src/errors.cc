@@ -1,0 +1,48 @@
+#include "kora/core/errors.h"
+
+namespace kora::core {
+
+std::string error_message(Errc code, std::string_view arg) {
+  std::string a(arg);
+  switch (code) {
+    case Errc::kWrongType:
+      return "WRONGTYPE Operation against a key holding the wrong kind of value";
+    case Errc::kNotInteger:
+      return "ERR value is not an integer or out of range";
+    case Errc::kNotFloat:
+      return "ERR value is not a valid float";
+    case Errc::kOverflow:
+      return "ERR increment or decrement would overflow";
+    case Errc::kSyntax:
+      return "ERR syntax error";
+    case Errc::kNoSuchKey:
+      return "ERR no such key";
+    case Errc::kInvalidExpire:
+      return "ERR invalid expire time in '" + a + "' command";
+    case Errc::kWrongArity:
+      return "ERR wrong number of arguments for '" + a + "' command";
+    case Errc::kUnknownCommand:
+      // `arg` is "<name>\0<formatted args>" so one parameter carries both parts.
+      {
+        auto nul = a.find('\0');
+        std::string name = a.substr(0, nul);
+        std::string rest = nul == std::string::npos ? std::string() : a.substr(nul + 1);
+        return "ERR unknown command '" + name + "', with args beginning with: " + rest;
+      }
+    case Errc::kUnknownSubcommand:
+      return "ERR unknown subcommand '" + a + "'. Try " + "HELP.";
+    case Errc::kDbIndexOutOfRange:
+      return "ERR DB index is out of range";
+    case Errc::kStringTooLong:
+      return "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    case Errc::kOutOfMemory:
+      return "OOM command not allowed when used memory > 'maxmemory'.";
+    case Errc::kShuttingDown:
+      return "ERR server is shutting down";
+    case Errc::kProtocol:
+      return "ERR Protocol error: " + a;
+  }
+  return "ERR unknown error";
+}
+
+}  // namespace kora::core

@@ -1,0 +1,57 @@
+#pragma once
+// RequestParser: a streaming parser of client requests, as Redis reads them.
+//
+// Accepts RESP2 multibulk frames ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") and inline
+// commands ("GET k\r\n", with Redis's quoting rules) from a byte buffer that may
+// hold a partial frame, exactly one, or many pipelined frames. Pure codec: no I/O.
+//
+// Not thread-safe; one parser per connection.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kora::protocol {
+
+// Redis's limits (proto-max-bulk-len and the inline / count-line limits).
+inline constexpr std::size_t kMaxBulkLength = 512ull * 1024 * 1024;
+inline constexpr std::size_t kMaxInlineLength = 64 * 1024;
+inline constexpr std::size_t kMaxMultibulkLength = 1024 * 1024 * 1024;
+
+class RequestParser {
+ public:
+  enum class Status {
+    kCommand,   // argv holds one command; `consumed` bytes were used
+    kEmpty,     // an empty frame ("*0", "*-1", blank inline line) was skipped: `consumed` bytes
+    kNeedMore,  // the buffer ends inside a frame; call again with more bytes appended
+    kError,     // protocol error: error() holds Redis's message; close after replying
+  };
+
+  // Parses the first frame of `data`. On kCommand, argv's views point into `data`
+  // or into this parser's scratch space (inline commands with escapes), valid
+  // until the next parse() or until `data` changes. O(number of arguments) when
+  // the frame is incomplete: bulk payloads are skipped, not scanned.
+  Status parse(std::string_view data, std::vector<std::string_view>& argv, std::size_t& consumed);
+
+  // After kNeedMore: the total frame size known so far (0 if unknown), so a
+  // caller can reserve room for a large bulk string before reading it.
+  std::size_t bytes_hint() const { return hint_; }
+
+  // After kError: the message to send, without the leading '-' (e.g.
+  // "ERR Protocol error: invalid bulk length").
+  const std::string& error() const { return error_; }
+
+ private:
+  Status parse_multibulk(std::string_view data, std::vector<std::string_view>& argv,
+                         std::size_t& consumed);
+  Status parse_inline(std::string_view data, std::vector<std::string_view>& argv,
+                      std::size_t& consumed);
+  Status fail(std::string message);
+
+  std::string error_;
+  std::string scratch_;  // unescaped inline arguments
+  std::size_t hint_ = 0;
+};
+
+}  // namespace kora::protocol
