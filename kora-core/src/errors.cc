@@ -13,6 +13,18 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR value is not a valid float";
     case Errc::kOverflow:
       return "ERR increment or decrement would overflow";
+    case Errc::kDecrementOverflow:
+      return "ERR decrement would overflow";
+    case Errc::kExpireFlagsNxXx:
+      return "ERR NX and XX, GT or LT options at the same time are not compatible";
+    case Errc::kExpireFlagsGtLt:
+      return "ERR GT and LT options at the same time are not compatible";
+    case Errc::kUnsupportedOption:
+      return "ERR Unsupported option " + a;
+    case Errc::kNoProto:
+      return "NOPROTO unsupported protocol version";
+    case Errc::kCrossShard:
+      return "CROSSSLOT Keys in request don't hash to the same slot";
     case Errc::kSyntax:
       return "ERR syntax error";
     case Errc::kNoSuchKey:
@@ -29,8 +41,12 @@ std::string error_message(Errc code, std::string_view arg) {
         std::string rest = nul == std::string::npos ? std::string() : a.substr(nul + 1);
         return "ERR unknown command '" + name + "', with args beginning with: " + rest;
       }
-    case Errc::kUnknownSubcommand:
-      return "ERR unknown subcommand '" + a + "'. Try " + "HELP.";
+    case Errc::kUnknownSubcommand: {
+      auto nul = a.find('\0');
+      std::string sub = a.substr(0, nul);
+      std::string cmd = nul == std::string::npos ? std::string() : a.substr(nul + 1);
+      return "ERR unknown subcommand '" + sub + "'. Try " + cmd + " HELP.";
+    }
     case Errc::kDbIndexOutOfRange:
       return "ERR DB index is out of range";
     case Errc::kStringTooLong:

@@ -11,12 +11,18 @@ enum class Errc : unsigned char {
   kNotInteger,        // ERR value is not an integer or out of range
   kNotFloat,          // ERR value is not a valid float
   kOverflow,          // ERR increment or decrement would overflow
+  kDecrementOverflow, // ERR decrement would overflow (DECRBY of LLONG_MIN)
+  kExpireFlagsNxXx,   // ERR NX and XX, GT or LT options at the same time are not compatible
+  kExpireFlagsGtLt,   // ERR GT and LT options at the same time are not compatible
+  kUnsupportedOption, // ERR Unsupported option <opt>
+  kNoProto,           // NOPROTO unsupported protocol version
+  kCrossShard,        // CROSSSLOT Keys in request don't hash to the same slot
   kSyntax,            // ERR syntax error
   kNoSuchKey,         // ERR no such key
   kInvalidExpire,     // ERR invalid expire time in '<cmd>' command
   kWrongArity,        // ERR wrong number of arguments for '<cmd>' command
   kUnknownCommand,    // ERR unknown command '<cmd>', with args beginning with: <args>
-  kUnknownSubcommand, // ERR unknown subcommand '<sub>'. Try <CMD> HELP.
+  kUnknownSubcommand, // ERR unknown subcommand '<sub>'. Try <CMD> HELP. (arg: "<sub>\0<CMD>")
   kDbIndexOutOfRange, // ERR DB index is out of range
   kStringTooLong,     // ERR string exceeds maximum allowed size (proto-max-bulk-len)
   kOutOfMemory,       // OOM command not allowed when used memory > 'maxmemory'.

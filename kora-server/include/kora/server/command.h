@@ -1,0 +1,115 @@
+#pragma once
+// The command registry: one table of CommandSpec rows (name, arity, flags, key
+// positions, handler, fan-out), checked once before any handler runs. Handlers
+// only parse arguments, call shard-local operations of kora-core, and reply.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kora/core/engine.h"
+#include "kora/core/errors.h"
+#include "kora/protocol/reply.h"
+#include "kora/protocol/reply_writer.h"
+
+namespace kora::server {
+
+class ServerState;
+
+// Per-connection settings a command may read or change. Only keyless commands
+// that run on the connection's own worker see it (CommandContext::client).
+struct ClientState {
+  int db = 0;          // SELECT
+  int resp = 2;        // HELLO
+  bool close_after_reply = false;  // QUIT
+  std::string name;    // CLIENT SETNAME
+  std::uint64_t id = 0;
+};
+
+// What a handler gets. Runs on the worker of `shard`; nothing in it may be kept
+// beyond the call.
+struct CommandContext {
+  std::span<const std::string_view> argv;  // argv[0] is the name as the client sent it
+  core::ShardEngine& engine;
+  core::Shard& shard;                      // the shard this runs on
+  int db_index;
+  std::int64_t now_ms;
+  protocol::ReplyWriter& reply;
+  ClientState* client;   // non-null only for kConnection commands
+  ServerState* server;   // process-wide info (INFO, COMMAND)
+
+  core::Db& db() { return shard.db(db_index); }
+  // Replies with the error of `code` (for kWrongArity/kInvalidExpire: this command's name).
+  void error(core::Errc code);
+};
+
+using Handler = void (*)(CommandContext&);
+
+enum CommandFlag : std::uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kFast = 1u << 2,
+  kAdmin = 1u << 3,
+  kLoading = 1u << 4,
+  kStale = 1u << 5,
+  kConnection = 1u << 6,  // touches ClientState: runs on the connection's worker
+  kAllShards = 1u << 7,   // keyless but runs on every shard; parts merged by `fanout`
+};
+
+// How the parts of a command that runs on several shards are merged.
+enum class Fanout : unsigned char {
+  kNone,          // one shard only (all keys on one shard, or a keyless command)
+  kSumIntegers,   // DEL, EXISTS, DBSIZE: integer parts added
+  kScatter,       // MGET: array parts put back in key order
+  kAllOk,         // MSET, FLUSHALL: +OK once every part said +OK
+  kConcatArrays,  // KEYS: array parts concatenated
+  kCustom,        // INFO: the spec's merge function
+};
+
+// Merges the decoded replies of a kCustom fan-out (one per part, in shard order,
+// none of them an error) into one reply.
+using MergeFn = void (*)(std::span<const std::string_view> argv,
+                         const std::vector<protocol::Reply>& parts, ServerState* server,
+                         protocol::ReplyWriter& out);
+
+struct CommandSpec {
+  std::string_view name;  // lowercase, as COMMAND reports it
+  int arity;              // Redis convention: n = exactly n, -n = at least n (name included)
+  std::uint32_t flags;
+  int first_key;          // 0: no keys
+  int last_key;           // negative: counted from the end (-1 = last argument)
+  int key_step;
+  Handler handler;
+  Fanout fanout = Fanout::kNone;
+  MergeFn merge = nullptr;  // kCustom only
+  std::string_view acl_categories = "";  // space separated, e.g. "@read @string @fast"
+};
+
+// Every command Kora serves, looked up case-insensitively. Immutable after
+// construction; safe to share between threads.
+class CommandTable {
+ public:
+  static const CommandTable& instance();
+
+  const CommandSpec* find(std::string_view name) const;
+  const std::vector<CommandSpec>& all() const { return specs_; }
+
+  // Positions in argv of the keys of a command (empty for keyless commands).
+  static void key_positions(const CommandSpec& spec, std::size_t argc,
+                            std::vector<std::uint32_t>& out);
+
+ private:
+  CommandTable();
+  void add(std::span<const CommandSpec> specs);
+
+  std::vector<CommandSpec> specs_;
+};
+
+// Families register here (one file each).
+std::span<const CommandSpec> string_commands();
+std::span<const CommandSpec> key_commands();
+std::span<const CommandSpec> server_commands();
+
+}  // namespace kora::server

@@ -1,0 +1,64 @@
+#pragma once
+// Routing and merging, shared by every front end (network connections and the
+// embedded API): find the spec and check arity, decide which shards a command
+// runs on, run a handler on a shard, and merge the parts of a fan-out.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kora/core/engine.h"
+#include "kora/server/command.h"
+
+namespace kora::server {
+
+// One shard's share of a multi-shard command.
+struct Part {
+  core::ShardId shard = 0;
+  std::vector<std::uint32_t> args;       // indices into the full argv; args[0] == 0
+  std::vector<std::uint32_t> positions;  // kScatter: where each reply element goes
+};
+
+struct Plan {
+  const CommandSpec* spec = nullptr;
+  bool single = true;      // run the whole argv on `shard`
+  core::ShardId shard = 0;
+  std::vector<Part> parts;  // !single: one per shard involved, in shard order
+  std::size_t key_count = 0;
+};
+
+// Looks up argv[0] and checks arity. On failure returns nullptr and writes the
+// error (unknown command / wrong number of arguments) to `error`.
+const CommandSpec* lookup(std::span<const std::string_view> argv, std::string& error);
+
+// Decides where a checked command runs. `home` is the shard of the caller's
+// worker (keyless commands run there). O(number of keys).
+void plan_command(const CommandSpec& spec, std::span<const std::string_view> argv,
+                  const core::ShardEngine& engine, core::ShardId home, Plan& plan);
+
+// Runs `handler` with `argv` on `shard` (the caller must be that shard's worker)
+// and appends the encoded reply to `out`. Allocation failure becomes an OOM error
+// reply: the shard and the connection survive.
+void run_on_shard(Handler handler, std::span<const std::string_view> argv,
+                  core::ShardEngine& engine, core::Shard& shard, int db, int resp,
+                  ClientState* client, ServerState* server, std::string& out);
+
+// The argv of one part, as views into the full argv.
+void part_argv(std::span<const std::string_view> argv, const Part& part,
+               std::vector<std::string_view>& out);
+
+// Merges the encoded replies of every part (in plan.parts order) into `out`.
+void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
+                 const std::vector<std::string>& replies, ServerState* server, int resp,
+                 std::string& out);
+
+// Runs one command to completion from a thread that is not a worker of
+// `engine`, blocking until every part has run; returns the encoded reply.
+// `client` holds the SELECTed db and protocol version and may be changed by the
+// command. Used by the embedded API's execute().
+std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
+                             std::span<const std::string_view> argv, ClientState& client);
+
+}  // namespace kora::server

@@ -1,0 +1,56 @@
+#pragma once
+// Server: serves RESP clients over TCP on the workers of a ShardEngine.
+//
+// Every worker opens its own listening socket on the same address with
+// SO_REUSEPORT, so the kernel spreads connections over the workers; a connection
+// stays on the worker that accepted it. The engine must outlive the Server.
+//
+// start() and stop() must be called from a thread that is not a worker.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kora/core/engine.h"
+#include "kora/core/result.h"
+#include "kora/server/server_state.h"
+
+namespace kora::server {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 6379;  // 0 = any free port (see Server::port())
+  int backlog = 511;
+};
+
+class Server {
+ public:
+  Server(core::ShardEngine& engine, ServerOptions options);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts accepting on every worker. Errors: the address cannot be
+  // bound (message includes the system's reason).
+  core::Result<void> start();
+
+  // Stops accepting, closes every connection, and waits until each worker has
+  // done so. Idempotent.
+  void stop();
+
+  // The port actually bound (useful when options.port was 0).
+  std::uint16_t port() const { return state_.tcp_port(); }
+  ServerState& state() { return state_; }
+
+ private:
+  struct WorkerIo;
+
+  core::ShardEngine& engine_;
+  ServerOptions options_;
+  ServerState state_;
+  std::vector<std::unique_ptr<WorkerIo>> workers_;
+  bool started_ = false;
+};
+
+}  // namespace kora::server

@@ -1,0 +1,46 @@
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <unordered_map>
+
+#include "kora/server/command.h"
+
+namespace kora::server {
+namespace {
+// Name -> row index; built once, read-only afterwards.
+std::unordered_map<std::string, std::size_t>& index() {
+  static std::unordered_map<std::string, std::size_t> map;
+  return map;
+}
+}  // namespace
+
+const CommandTable& CommandTable::instance() {
+  static const CommandTable table;
+  return table;
+}
+
+CommandTable::CommandTable() {
+  add(string_commands());
+  add(key_commands());
+  add(server_commands());
+  std::sort(specs_.begin(), specs_.end(),
+            [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+  for (std::size_t i = 0; i < specs_.size(); ++i) index().emplace(std::string(specs_[i].name), i);
+}
+
+void CommandTable::add(std::span<const CommandSpec> specs) {
+  specs_.insert(specs_.end(), specs.begin(), specs.end());
+}
+
+const CommandSpec* CommandTable::find(std::string_view name) const {
+  char lower[32];
+  if (name.size() >= sizeof lower) return nullptr;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  auto& map = index();
+  auto it = map.find(std::string(lower, name.size()));
+  return it == map.end() ? nullptr : &specs_[it->second];
+}
+
+}  // namespace kora::server

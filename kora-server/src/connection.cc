@@ -1,0 +1,304 @@
+#include "connection.h"
+
+#include <algorithm>
+#include <asio/write.hpp>
+
+#include "kora/core/clock.h"
+#include "kora/server/server_state.h"
+
+namespace kora::server {
+namespace {
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Back-pressure: stop reading while this many replies are pending or buffered.
+constexpr std::size_t kMaxPendingSlots = 1024 * 16;
+constexpr std::size_t kMaxBufferedOutput = 64 * 1024 * 1024;
+}  // namespace
+
+void ConnectionRegistry::remove(Connection* c) {
+  auto it = std::find(live_.begin(), live_.end(), c);
+  if (it != live_.end()) {
+    *it = live_.back();
+    live_.pop_back();
+  }
+}
+
+void ConnectionRegistry::close_all() {
+  auto copy = live_;
+  for (Connection* c : copy) c->close();
+}
+
+Connection::Connection(core::ShardEngine& engine, ServerState& state, ConnectionRegistry& registry,
+                       core::ShardId worker, asio::ip::tcp::socket socket)
+    : engine_(engine),
+      state_(state),
+      registry_(registry),
+      worker_(worker),
+      socket_(std::move(socket)),
+      batches_(engine.shard_count()) {
+  client_.id = state_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  state_.connected_clients.fetch_add(1, std::memory_order_relaxed);
+  state_.total_connections.fetch_add(1, std::memory_order_relaxed);
+  registry_.add(this);
+}
+
+Connection::~Connection() {
+  if (!closed_) registry_.remove(this);
+  state_.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  registry_.destroyed();
+}
+
+void Connection::start() {
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  in_.resize(kReadChunk);
+  read_more();
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  registry_.remove(this);
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Connection::read_more() {
+  if (closed_ || reading_ || close_after_flush_) return;
+  if (slots_.size() >= kMaxPendingSlots || out_.size() + wbuf_.size() >= kMaxBufferedOutput) {
+    return;  // resumed by flush_slots / write completion
+  }
+  // Make room: move unread bytes to the front, then grow to what the parser needs.
+  if (in_begin_ > 0) {
+    std::copy(in_.begin() + static_cast<long>(in_begin_), in_.begin() + static_cast<long>(in_end_),
+              in_.begin());
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  std::size_t want = std::max(in_end_ + kReadChunk, parser_.bytes_hint());
+  if (in_.size() < want) in_.resize(want);
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+      [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+        self->reading_ = false;
+        if (ec || self->closed_) {
+          self->close();
+          return;
+        }
+        self->in_end_ += n;
+        self->process_input();
+        self->read_more();
+      });
+}
+
+void Connection::process_input() {
+  while (in_begin_ < in_end_ && !close_after_flush_ && slots_.size() < kMaxPendingSlots) {
+    std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
+    std::size_t consumed = 0;
+    auto status = parser_.parse(data, argv_, consumed);
+    if (status == protocol::RequestParser::Status::kNeedMore) break;
+    if (status == protocol::RequestParser::Status::kError) {
+      reply_error(parser_.error());
+      close_after_flush_ = true;  // as Redis: reply, then close
+      in_begin_ = in_end_;
+      break;
+    }
+    if (status == protocol::RequestParser::Status::kCommand) handle_command(argv_);
+    in_begin_ += consumed;
+  }
+  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  send_batches();
+  flush_slots();
+}
+
+void Connection::reply_error(std::string_view message) {
+  std::string* target = &out_;
+  if (!slots_.empty()) {
+    Slot& s = new_slot();
+    s.ready = true;
+    target = &s.reply;
+  }
+  protocol::ReplyWriter(target, client_.resp).error(message);
+}
+
+Connection::Slot& Connection::new_slot() { return slots_.emplace_back(); }
+
+void Connection::handle_command(std::span<const std::string_view> argv) {
+  state_.total_commands.fetch_add(1, std::memory_order_relaxed);
+  std::string error;
+  const CommandSpec* spec = lookup(argv, error);
+  if (!spec) {
+    reply_error(error);
+    return;
+  }
+  plan_command(*spec, argv, engine_, worker_, plan_);
+  const int db = client_.db;
+  ClientState* client = (spec->flags & kConnection) ? &client_ : nullptr;
+
+  if (plan_.single) {
+    if (plan_.shard == worker_) {
+      // The fast path: run inline, straight into the output (or an in-order slot).
+      std::string* target = &out_;
+      if (!slots_.empty()) {
+        Slot& s = new_slot();
+        s.ready = true;
+        target = &s.reply;
+      }
+      run_on_shard(spec->handler, argv, engine_, engine_.shard(worker_), db, client_.resp, client,
+                   &state_, *target);
+      if (client_.close_after_reply) close_after_flush_ = true;
+      return;
+    }
+    std::uint64_t seq = slot_base_ + slots_.size();
+    new_slot();
+    queue_remote(plan_.shard, spec->handler, argv, seq, 0);
+    return;
+  }
+
+  // Fan-out: one part per shard; the local part runs now, the others hop.
+  std::uint64_t seq = slot_base_ + slots_.size();
+  Slot& slot = new_slot();
+  slot.plan = std::make_unique<Plan>(std::move(plan_));
+  plan_ = Plan{};
+  slot.argv.assign(argv.begin(), argv.end());
+  slot.parts.resize(slot.plan->parts.size());
+  slot.remaining = static_cast<std::uint32_t>(slot.plan->parts.size());
+  const Plan& plan = *slot.plan;
+  for (std::uint32_t i = 0; i < plan.parts.size(); ++i) {
+    part_argv(argv, plan.parts[i], part_argv_);
+    if (plan.parts[i].shard == worker_) {
+      std::string reply;
+      run_on_shard(spec->handler, part_argv_, engine_, engine_.shard(worker_), db, client_.resp,
+                   nullptr, &state_, reply);
+      complete_part(seq, i, std::move(reply));
+    } else {
+      queue_remote(plan.parts[i].shard, spec->handler, part_argv_, seq, i);
+    }
+  }
+}
+
+void Connection::queue_remote(core::ShardId shard, Handler handler,
+                              std::span<const std::string_view> argv, std::uint64_t slot,
+                              std::uint32_t part) {
+  RemoteCall& call = batches_[shard].emplace_back();
+  call.handler = handler;
+  call.db = client_.db;
+  call.resp = client_.resp;
+  call.slot = slot;
+  call.part = part;
+  std::size_t total = 0;
+  for (auto a : argv) total += a.size();
+  call.data.reserve(total);
+  call.lens.reserve(argv.size());
+  for (auto a : argv) {
+    call.data.append(a);
+    call.lens.push_back(static_cast<std::uint32_t>(a.size()));
+  }
+}
+
+void Connection::send_batches() {
+  for (core::ShardId s = 0; s < batches_.size(); ++s) {
+    if (batches_[s].empty()) continue;
+    ++in_flight_;
+    engine_.post(s, [self = shared_from_this(), calls = std::move(batches_[s]), s]() mutable {
+      // On shard s: run each call in order, then send every answer back in one message.
+      core::ShardEngine& engine = self->engine_;
+      std::vector<RemoteResult> results(calls.size());
+      std::vector<std::string_view> argv;
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        RemoteCall& c = calls[i];
+        argv.clear();
+        std::size_t off = 0;
+        for (std::uint32_t len : c.lens) {
+          argv.emplace_back(c.data.data() + off, len);
+          off += len;
+        }
+        results[i].slot = c.slot;
+        results[i].part = c.part;
+        run_on_shard(c.handler, argv, engine, engine.shard(s), c.db, c.resp, nullptr,
+                     &self->state_, results[i].reply);
+      }
+      core::ShardId home = self->worker_;
+      engine.post(home, [self = std::move(self), results = std::move(results)]() mutable {
+        self->on_results(results);
+      });
+    });
+    batches_[s] = {};
+  }
+}
+
+void Connection::on_results(std::vector<RemoteResult>& results) {
+  --in_flight_;
+  if (closed_) return;
+  for (RemoteResult& r : results) complete_part(r.slot, r.part, std::move(r.reply));
+  flush_slots();
+  // Input held back by the pending-slot limit can be parsed now.
+  if (in_begin_ < in_end_ && !reading_) process_input();
+  read_more();
+}
+
+void Connection::complete_part(std::uint64_t seq, std::uint32_t part, std::string reply) {
+  Slot& slot = slots_[seq - slot_base_];
+  if (!slot.plan) {
+    slot.reply = std::move(reply);
+    slot.ready = true;
+    return;
+  }
+  slot.parts[part] = std::move(reply);
+  if (--slot.remaining > 0) return;
+  std::vector<std::string_view> argv(slot.argv.begin(), slot.argv.end());
+  merge_parts(*slot.plan, argv, slot.parts, &state_, client_.resp, slot.reply);
+  slot.ready = true;
+}
+
+void Connection::flush_slots() {
+  while (!slots_.empty() && slots_.front().ready) {
+    if (out_.empty()) {
+      out_.swap(slots_.front().reply);
+    } else {
+      out_.append(slots_.front().reply);
+    }
+    slots_.pop_front();
+    ++slot_base_;
+  }
+  write_out();
+}
+
+void Connection::write_out() {
+  if (closed_ || writing_) return;
+  if (out_.empty()) {
+    if (close_after_flush_ && slots_.empty()) close();
+    return;
+  }
+  // Try a direct non-blocking write first: it almost always takes everything,
+  // and saves a trip through the reactor.
+  asio::error_code ec;
+  std::size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    close();
+    return;
+  }
+  if (n == out_.size()) {
+    out_.clear();
+    if (close_after_flush_ && slots_.empty()) close();
+    return;
+  }
+  out_.erase(0, n);
+  wbuf_.swap(out_);
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(wbuf_),
+                    [self = shared_from_this()](const asio::error_code& wec, std::size_t) {
+                      self->writing_ = false;
+                      self->wbuf_.clear();
+                      if (wec) {
+                        self->close();
+                        return;
+                      }
+                      self->write_out();
+                      self->read_more();
+                    });
+}
+
+}  // namespace kora::server

@@ -1,0 +1,126 @@
+#pragma once
+// Connection: one client socket, owned by the worker that accepted it.
+//
+// Requests are parsed from the read buffer and answered strictly in order. A
+// command whose keys live on this worker's shard runs inline; one for another
+// shard is copied into a per-shard batch that is sent as one message at the end
+// of the read pass (one hop there, one back); a multi-shard command is split into
+// parts and merged when all parts are back. Replies that must wait for a hop
+// hold a slot in `slots_`; ready slots are flushed to the socket in order.
+//
+// Every member is touched only on the owning worker's thread. Remote shards hold
+// a shared_ptr to the connection until their answer has been delivered.
+
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kora/core/engine.h"
+#include "kora/protocol/request_parser.h"
+#include "kora/server/command.h"
+#include "kora/server/dispatch.h"
+
+namespace kora::server {
+
+class ConnectionRegistry;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(core::ShardEngine& engine, ServerState& state, ConnectionRegistry& registry,
+             core::ShardId worker, asio::ip::tcp::socket socket);
+  ~Connection();
+
+  void start();
+  // Closes the socket; pending remote answers are dropped when they arrive.
+  void close();
+
+ private:
+  // A command (or part) sent to another shard; its argv is owned and packed.
+  struct RemoteCall {
+    Handler handler;
+    int db;
+    int resp;
+    std::uint64_t slot;
+    std::uint32_t part;
+    std::string data;                 // the arguments, back to back
+    std::vector<std::uint32_t> lens;  // length of each argument
+  };
+  struct RemoteResult {
+    std::uint64_t slot;
+    std::uint32_t part;
+    std::string reply;
+  };
+  struct Slot {
+    bool ready = false;
+    std::string reply;
+    // Fan-out only: the plan, an owned copy of argv, and the parts' replies.
+    std::unique_ptr<Plan> plan;
+    std::vector<std::string> argv;
+    std::vector<std::string> parts;
+    std::uint32_t remaining = 0;
+  };
+
+  void read_more();
+  void process_input();
+  void handle_command(std::span<const std::string_view> argv);
+  void reply_error(std::string_view message);
+  Slot& new_slot();
+  void queue_remote(core::ShardId shard, Handler handler, std::span<const std::string_view> argv,
+                    std::uint64_t slot, std::uint32_t part);
+  void send_batches();
+  void on_results(std::vector<RemoteResult>& results);
+  void complete_part(std::uint64_t slot, std::uint32_t part, std::string reply);
+  void flush_slots();
+  void write_out();
+
+  core::ShardEngine& engine_;
+  ServerState& state_;
+  ConnectionRegistry& registry_;
+  const core::ShardId worker_;
+  asio::ip::tcp::socket socket_;
+  ClientState client_;
+
+  protocol::RequestParser parser_;
+  std::vector<char> in_;
+  std::size_t in_begin_ = 0, in_end_ = 0;
+  std::vector<std::string_view> argv_;
+  std::vector<std::string_view> part_argv_;
+  Plan plan_;
+
+  std::string out_;     // replies waiting to be written
+  std::string wbuf_;    // the buffer of the write in flight
+  bool writing_ = false;
+  bool reading_ = false;
+  bool closed_ = false;
+  bool close_after_flush_ = false;
+
+  std::deque<Slot> slots_;
+  std::uint64_t slot_base_ = 0;  // sequence number of slots_.front()
+  std::vector<std::vector<RemoteCall>> batches_;  // per target shard, this pass
+  std::size_t in_flight_ = 0;  // messages sent and not answered
+};
+
+// The connections of one worker, so that stop() can close them. Worker-local.
+// Counts connection objects, not just open sockets: a closed connection lives on
+// until its last pending handler or remote answer has run, and the server must
+// not go away before then.
+class ConnectionRegistry {
+ public:
+  void add(Connection* c) {
+    live_.push_back(c);
+    ++objects_;
+  }
+  void remove(Connection* c);    // the socket closed
+  void destroyed() { --objects_; }  // the object is gone
+  void close_all();
+  std::size_t objects() const { return objects_; }
+
+ private:
+  std::vector<Connection*> live_;
+  std::size_t objects_ = 0;
+};
+
+}  // namespace kora::server

@@ -1,0 +1,303 @@
+// Connection and server commands: PING, ECHO, QUIT, SELECT-free ones such as
+// HELLO, CLIENT, COMMAND (generated from the command table) and INFO.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+
+#include "args.h"
+#include "kora/core/clock.h"
+#include "kora/server/command.h"
+#include "kora/server/server_state.h"
+
+namespace kora::server {
+namespace {
+
+using core::Errc;
+
+// The Redis version Kora answers as: clients gate features on it.
+constexpr std::string_view kRedisVersion = "7.0.15";
+constexpr std::string_view kKoraVersion = "0.1.0";
+
+void ping_command(CommandContext& ctx) {
+  if (ctx.argv.size() > 2) return ctx.error(Errc::kWrongArity);
+  if (ctx.argv.size() == 2) {
+    ctx.reply.bulk(ctx.argv[1]);
+  } else {
+    ctx.reply.simple("PONG");
+  }
+}
+
+void echo_command(CommandContext& ctx) { ctx.reply.bulk(ctx.argv[1]); }
+
+void quit_command(CommandContext& ctx) {
+  ctx.client->close_after_reply = true;
+  ctx.reply.ok();
+}
+
+void unknown_subcommand(CommandContext& ctx, std::string_view command) {
+  std::string detail(ctx.argv[1]);
+  detail += '\0';
+  detail += command;
+  ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, detail));
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+void hello_command(CommandContext& ctx) {
+  int resp = ctx.client->resp;
+  std::size_t j = 1;
+  if (ctx.argv.size() > 1) {
+    auto v = to_int(ctx.argv[1]);
+    if (!v) return ctx.reply.error("ERR Protocol version is not an integer or out of range");
+    if (*v != 2 && *v != 3) return ctx.error(Errc::kNoProto);
+    resp = static_cast<int>(*v);
+    j = 2;
+  }
+  std::string name = ctx.client->name;
+  for (; j < ctx.argv.size(); ++j) {
+    bool more = j + 1 < ctx.argv.size();
+    if (iequals(ctx.argv[j], "auth") && j + 2 < ctx.argv.size()) {
+      if (ctx.argv[j + 1] != "default") {
+        return ctx.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
+      }
+      j += 2;  // no password is configured: the default user takes any
+    } else if (iequals(ctx.argv[j], "setname") && more) {
+      name = ctx.argv[++j];
+    } else {
+      return ctx.reply.error("ERR Syntax error in HELLO option '" + std::string(ctx.argv[j]) + "'");
+    }
+  }
+  ctx.client->resp = resp;
+  ctx.client->name = name;
+  protocol::ReplyWriter w(&ctx.reply.buffer(), resp);
+  w.map(7);
+  w.bulk("server");  w.bulk("redis");
+  w.bulk("version"); w.bulk(kRedisVersion);
+  w.bulk("proto");   w.integer(resp);
+  w.bulk("id");      w.integer(static_cast<std::int64_t>(ctx.client->id));
+  w.bulk("mode");    w.bulk("standalone");
+  w.bulk("role");    w.bulk("master");
+  w.bulk("modules"); w.array(0);
+}
+
+// CLIENT ID | GETNAME | SETNAME name | SETINFO attr value
+void client_command(CommandContext& ctx) {
+  std::string_view sub = ctx.argv[1];
+  if (iequals(sub, "id") && ctx.argv.size() == 2) {
+    ctx.reply.integer(static_cast<std::int64_t>(ctx.client->id));
+  } else if (iequals(sub, "getname") && ctx.argv.size() == 2) {
+    if (ctx.client->name.empty()) {
+      ctx.reply.null();
+    } else {
+      ctx.reply.bulk(ctx.client->name);
+    }
+  } else if (iequals(sub, "setname") && ctx.argv.size() == 3) {
+    for (char c : ctx.argv[2]) {
+      if (c < '!' || c > '~') {
+        return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+    }
+    ctx.client->name = ctx.argv[2];
+    ctx.reply.ok();
+  } else if (iequals(sub, "setinfo") && ctx.argv.size() == 4) {
+    ctx.reply.ok();
+  } else {
+    unknown_subcommand(ctx, "CLIENT");
+  }
+}
+
+void write_flags(protocol::ReplyWriter& w, std::uint32_t flags) {
+  static constexpr std::pair<std::uint32_t, std::string_view> kNames[] = {
+      {kWrite, "write"}, {kReadOnly, "readonly"}, {kAdmin, "admin"}, {kLoading, "loading"},
+      {kStale, "stale"}, {kFast, "fast"}};
+  std::size_t n = 0;
+  for (auto [bit, name] : kNames) n += (flags & bit) != 0;
+  w.set(n);
+  for (auto [bit, name] : kNames) {
+    if (flags & bit) w.simple(name);
+  }
+}
+
+void write_command_info(protocol::ReplyWriter& w, const CommandSpec& spec) {
+  w.array(10);
+  w.bulk(spec.name);
+  w.integer(spec.arity);
+  write_flags(w, spec.flags);
+  w.integer(spec.first_key);
+  w.integer(spec.last_key);
+  w.integer(spec.key_step);
+  std::string_view cats = spec.acl_categories;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < cats.size(); ++i) n += cats[i] == '@';
+  w.set(n);
+  while (!cats.empty()) {
+    auto sp = cats.find(' ');
+    w.simple(cats.substr(0, sp));
+    cats = sp == std::string_view::npos ? std::string_view() : cats.substr(sp + 1);
+  }
+  w.set(0);    // tips
+  w.array(0);  // key specifications
+  w.array(0);  // subcommands
+}
+
+// COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS cmd args...]
+void command_command(CommandContext& ctx) {
+  const auto& table = CommandTable::instance();
+  auto& w = ctx.reply;
+  if (ctx.argv.size() == 1) {
+    w.array(table.all().size());
+    for (const auto& spec : table.all()) write_command_info(w, spec);
+    return;
+  }
+  std::string_view sub = ctx.argv[1];
+  if (iequals(sub, "count") && ctx.argv.size() == 2) {
+    w.integer(static_cast<std::int64_t>(table.all().size()));
+  } else if (iequals(sub, "list") && ctx.argv.size() == 2) {
+    w.array(table.all().size());
+    for (const auto& spec : table.all()) w.bulk(spec.name);
+  } else if (iequals(sub, "info")) {
+    if (ctx.argv.size() == 2) {
+      w.array(table.all().size());
+      for (const auto& spec : table.all()) write_command_info(w, spec);
+      return;
+    }
+    w.array(ctx.argv.size() - 2);
+    for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
+      const CommandSpec* spec = table.find(ctx.argv[i]);
+      if (spec) {
+        write_command_info(w, *spec);
+      } else {
+        w.null_array();
+      }
+    }
+  } else if (iequals(sub, "docs")) {
+    // Kora ships no per-command documentation: every known command maps to an
+    // empty docs map, which redis-cli accepts.
+    std::vector<const CommandSpec*> specs;
+    if (ctx.argv.size() == 2) {
+      for (const auto& spec : table.all()) specs.push_back(&spec);
+    } else {
+      for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
+        if (const CommandSpec* spec = table.find(ctx.argv[i])) specs.push_back(spec);
+      }
+    }
+    w.map(specs.size());
+    for (const CommandSpec* spec : specs) {
+      w.bulk(spec->name);
+      w.map(0);
+    }
+  } else if (iequals(sub, "getkeys") && ctx.argv.size() >= 3) {
+    std::span<const std::string_view> inner = ctx.argv.subspan(2);
+    std::string error;
+    const CommandSpec* spec = table.find(inner[0]);
+    if (!spec) return w.error("ERR Invalid command specified");
+    int argc = static_cast<int>(inner.size());
+    if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
+      return w.error("ERR Invalid number of arguments specified for command");
+    }
+    std::vector<std::uint32_t> pos;
+    CommandTable::key_positions(*spec, inner.size(), pos);
+    if (pos.empty()) return w.error("ERR The command has no key arguments");
+    w.array(pos.size());
+    for (auto p : pos) w.bulk(inner[p]);
+  } else {
+    unknown_subcommand(ctx, "COMMAND");
+  }
+}
+
+// INFO runs on every shard: each part reports [keys, expires] per database;
+// the merge writes the sections.
+void info_shard_part(CommandContext& ctx) {
+  ctx.reply.array(core::Shard::kDbCount * 2);
+  for (int i = 0; i < core::Shard::kDbCount; ++i) {
+    ctx.reply.integer(static_cast<std::int64_t>(ctx.shard.db(i).size()));
+    ctx.reply.integer(static_cast<std::int64_t>(ctx.shard.db(i).expires_count()));
+  }
+}
+
+bool wants(std::span<const std::string_view> argv, std::string_view section, bool in_default) {
+  if (argv.size() == 1) return in_default;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    if (iequals(argv[i], section) || iequals(argv[i], "all") || iequals(argv[i], "everything") ||
+        (in_default && iequals(argv[i], "default"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void info_merge(std::span<const std::string_view> argv, const std::vector<protocol::Reply>& parts,
+                ServerState* server, protocol::ReplyWriter& out) {
+  std::int64_t keys[core::Shard::kDbCount] = {}, expires[core::Shard::kDbCount] = {};
+  for (const auto& p : parts) {
+    for (int i = 0; i < core::Shard::kDbCount && 2 * i + 1 < static_cast<int>(p.elements.size()); ++i) {
+      keys[i] += p.elements[static_cast<std::size_t>(2 * i)].integer;
+      expires[i] += p.elements[static_cast<std::size_t>(2 * i + 1)].integer;
+    }
+  }
+  std::string text;
+  auto line = [&text](std::string_view k, const std::string& v) {
+    text.append(k).append(":").append(v).append("\r\n");
+  };
+  const std::int64_t now = core::now_ms();
+  if (wants(argv, "server", true)) {
+    utsname u{};
+    uname(&u);
+    std::int64_t uptime = (now - server->start_time_ms()) / 1000;
+    text += "# Server\r\n";
+    line("redis_version", std::string(kRedisVersion));
+    line("kora_version", std::string(kKoraVersion));
+    line("redis_mode", "standalone");
+    line("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+    line("arch_bits", std::to_string(sizeof(void*) * 8));
+    line("multiplexing_api", "epoll");
+    line("process_id", std::to_string(getpid()));
+    line("run_id", server->run_id());
+    line("tcp_port", std::to_string(server->tcp_port()));
+    line("server_time_usec", std::to_string(now * 1000));
+    line("uptime_in_seconds", std::to_string(uptime));
+    line("uptime_in_days", std::to_string(uptime / 86400));
+    line("hz", "10");
+    line("shards", std::to_string(server->shard_count));
+    line("executable", server->executable);
+    line("config_file", server->config_file);
+  }
+  if (wants(argv, "clients", true)) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Clients\r\n";
+    line("connected_clients", std::to_string(server->connected_clients.load()));
+  }
+  if (wants(argv, "stats", true)) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Stats\r\n";
+    line("total_connections_received", std::to_string(server->total_connections.load()));
+    line("total_commands_processed", std::to_string(server->total_commands.load()));
+  }
+  if (wants(argv, "keyspace", true)) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Keyspace\r\n";
+    for (int i = 0; i < core::Shard::kDbCount; ++i) {
+      if (keys[i] == 0) continue;
+      line("db" + std::to_string(i),
+           "keys=" + std::to_string(keys[i]) + ",expires=" + std::to_string(expires[i]) + ",avg_ttl=0");
+    }
+  }
+  out.verbatim(text);
+}
+
+const std::array kServerCommands = {
+    CommandSpec{"ping", -1, kFast | kStale, 0, 0, 0, ping_command, Fanout::kNone, nullptr, "@fast @connection"},
+    CommandSpec{"echo", 2, kFast | kStale | kLoading, 0, 0, 0, echo_command, Fanout::kNone, nullptr, "@fast @connection"},
+    CommandSpec{"quit", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, quit_command, Fanout::kNone, nullptr, "@fast @connection"},
+    CommandSpec{"hello", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, hello_command, Fanout::kNone, nullptr, "@fast @connection"},
+    CommandSpec{"client", -2, kStale | kLoading | kConnection, 0, 0, 0, client_command, Fanout::kNone, nullptr, "@slow @connection"},
+    CommandSpec{"command", -1, kStale | kLoading, 0, 0, 0, command_command, Fanout::kNone, nullptr, "@slow @connection"},
+    CommandSpec{"info", -1, kStale | kLoading | kAllShards, 0, 0, 0, info_shard_part, Fanout::kCustom, info_merge, "@slow @dangerous"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> server_commands() { return kServerCommands; }
+
+}  // namespace kora::server
