@@ -1,0 +1,18 @@
+# Installs the Kora build into a scratch prefix, then configures, builds and runs
+# the consumer project against it with find_package(kora).
+set(prefix ${CONSUMER_WORK_DIR}/prefix)
+set(build ${CONSUMER_WORK_DIR}/build)
+file(REMOVE_RECURSE ${prefix} ${build})
+
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGV}")
+  endif()
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${KORA_BUILD_DIR} --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${build} -G Ninja
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER})
+run(${CMAKE_COMMAND} --build ${build})
+run(${build}/core_only)
