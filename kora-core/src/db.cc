@@ -6,6 +6,11 @@
 
 namespace kora::core {
 
+EncodingLimits& EncodingLimits::instance() {
+  static EncodingLimits limits;
+  return limits;
+}
+
 std::string_view type_name(ValueType t) {
   switch (t) {
     case ValueType::kString: return "string";
@@ -23,7 +28,7 @@ EntryRef Db::find(std::string_view key, std::int64_t now_ms) {
   auto it = table_.find(key);
   if (it == table_.end()) return {};
   Entry& e = it->second;
-  if (e.expire_at_ms != 0 && e.expire_at_ms <= now_ms) {
+  if (e.expire_at_ms_ != 0 && e.expire_at_ms_ <= now_ms) {
     expires_.erase(std::string_view(it->first));
     table_.erase(it);
     return {};
@@ -34,7 +39,7 @@ EntryRef Db::find(std::string_view key, std::int64_t now_ms) {
 EntryRef Db::find_or_create(std::string_view key, std::int64_t now_ms, bool* created) {
   auto [it, inserted] = table_.try_emplace(std::string(key));
   Entry& e = it->second;
-  if (!inserted && e.expire_at_ms != 0 && e.expire_at_ms <= now_ms) {
+  if (!inserted && e.expire_at_ms_ != 0 && e.expire_at_ms_ <= now_ms) {
     expires_.erase(std::string_view(it->first));
     e = Entry{};
     inserted = true;
@@ -46,18 +51,38 @@ EntryRef Db::find_or_create(std::string_view key, std::int64_t now_ms, bool* cre
 bool Db::erase(std::string_view key) {
   auto it = table_.find(key);
   if (it == table_.end()) return false;
-  if (it->second.expire_at_ms != 0) expires_.erase(std::string_view(it->first));
+  if (it->second.expire_at_ms_ != 0) expires_.erase(std::string_view(it->first));
   table_.erase(it);
   return true;
 }
 
 void Db::set_expire(EntryRef ref, std::int64_t at_ms) {
   if (at_ms == 0) {
-    if (ref->expire_at_ms != 0) expires_.erase(ref.key);
-  } else if (ref->expire_at_ms == 0) {
+    if (ref->expire_at_ms_ != 0) expires_.erase(ref.key);
+  } else if (ref->expire_at_ms_ == 0) {
     expires_.insert(ref.key);
   }
-  ref->expire_at_ms = at_ms;
+  ref->expire_at_ms_ = at_ms;
+}
+
+void Db::set_string(EntryRef ref, std::string_view value) {
+  ref->obj_.reset();
+  ref->type_ = ValueType::kString;
+  ref->str_.assign(value);
+}
+
+void Db::append_string(EntryRef ref, std::string_view suffix) { ref->str_.append(suffix); }
+
+void Db::set_object(EntryRef ref, std::unique_ptr<Object> obj) {
+  ref->type_ = obj->type();
+  ref->obj_ = std::move(obj);
+  std::string().swap(ref->str_);
+}
+
+bool Db::erase_if_empty(std::string_view key) {
+  auto it = table_.find(key);
+  if (it == table_.end() || !it->second.obj_ || it->second.obj_->size() != 0) return false;
+  return erase(key);
 }
 
 void Db::clear() {
@@ -76,7 +101,7 @@ std::size_t Db::sweep_expired(std::int64_t now_ms, std::size_t budget) {
     for (auto it = expires_.begin(sweep_bucket_); it != expires_.end(sweep_bucket_); ++it) {
       ++examined;
       auto entry = table_.find(*it);
-      if (entry != table_.end() && entry->second.expire_at_ms <= now_ms) dead.push_back(*it);
+      if (entry != table_.end() && entry->second.expire_at_ms_ <= now_ms) dead.push_back(*it);
     }
     ++sweep_bucket_;
   }
@@ -87,7 +112,7 @@ std::size_t Db::sweep_expired(std::int64_t now_ms, std::size_t budget) {
 void Db::for_each(std::int64_t now_ms,
                   const std::function<void(std::string_view, const Entry&)>& fn) const {
   for (const auto& [key, entry] : table_) {
-    if (entry.expire_at_ms != 0 && entry.expire_at_ms <= now_ms) continue;
+    if (entry.expire_at_ms_ != 0 && entry.expire_at_ms_ <= now_ms) continue;
     fn(key, entry);
   }
 }

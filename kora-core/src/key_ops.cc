@@ -17,7 +17,7 @@ bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t
                   ExpireCondition cond) {
   EntryRef ref = db.find(key, now_ms);
   if (!ref) return false;
-  const std::int64_t current = ref->expire_at_ms;  // 0: no TTL (infinite)
+  const std::int64_t current = ref->expire_at_ms();  // 0: no TTL (infinite)
   switch (cond) {
     case ExpireCondition::kAlways: break;
     case ExpireCondition::kNX: if (current != 0) return false; break;
@@ -36,20 +36,20 @@ bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t
 std::int64_t op_pttl(Db& db, std::string_view key, std::int64_t now_ms) {
   EntryRef ref = db.find(key, now_ms);
   if (!ref) return -2;
-  if (ref->expire_at_ms == 0) return -1;
-  return ref->expire_at_ms - now_ms;
+  if (ref->expire_at_ms() == 0) return -1;
+  return ref->expire_at_ms() - now_ms;
 }
 
 bool op_persist(Db& db, std::string_view key, std::int64_t now_ms) {
   EntryRef ref = db.find(key, now_ms);
-  if (!ref || ref->expire_at_ms == 0) return false;
+  if (!ref || ref->expire_at_ms() == 0) return false;
   db.set_expire(ref, 0);
   return true;
 }
 
 std::string_view op_type(Db& db, std::string_view key, std::int64_t now_ms) {
   EntryRef ref = db.find(key, now_ms);
-  return ref ? type_name(ref->type) : std::string_view("none");
+  return ref ? type_name(ref->type()) : std::string_view("none");
 }
 
 std::vector<std::string> op_keys(const Db& db, std::string_view pattern, std::int64_t now_ms) {

@@ -134,6 +134,10 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
     return;
   }
   plan_command(*spec, argv, engine_, worker_, plan_);
+  if (plan_.cross_shard) {
+    reply_error(core::error_message(core::Errc::kCrossShard));
+    return;
+  }
   const int db = client_.db;
   ClientState* client = (spec->flags & kConnection) ? &client_ : nullptr;
 

@@ -42,9 +42,14 @@ const CommandSpec* lookup(std::span<const std::string_view> argv, std::string& e
   return spec;
 }
 
-void CommandTable::key_positions(const CommandSpec& spec, std::size_t argc,
+void CommandTable::key_positions(const CommandSpec& spec, std::span<const std::string_view> argv,
                                  std::vector<std::uint32_t>& out) {
   out.clear();
+  if (spec.key_finder) {
+    spec.key_finder(argv, out);
+    return;
+  }
+  const std::size_t argc = argv.size();
   if (spec.first_key <= 0) return;
   int last = spec.last_key < 0 ? static_cast<int>(argc) + spec.last_key : spec.last_key;
   for (int i = spec.first_key; i <= last && i < static_cast<int>(argc); i += spec.key_step) {
@@ -56,6 +61,7 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
                   const core::ShardEngine& engine, core::ShardId home, Plan& plan) {
   plan.spec = &spec;
   plan.single = true;
+  plan.cross_shard = false;
   plan.shard = home;
   plan.parts.clear();
   plan.key_count = 0;
@@ -69,6 +75,22 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
       Part& part = plan.parts.emplace_back();
       part.shard = s;
       for (std::uint32_t i = 0; i < argv.size(); ++i) part.args.push_back(i);
+    }
+    return;
+  }
+  if (spec.key_finder || (spec.flags & kMultiShard)) {
+    // Commands whose keys are found by a function, or that need every key at
+    // once: they run whole, on one shard or under a cross-shard transaction.
+    std::vector<std::uint32_t> pos;
+    CommandTable::key_positions(spec, argv, pos);
+    plan.key_count = pos.size();
+    if (pos.empty()) return;  // malformed: the handler reports it, on the home shard
+    plan.shard = engine.shard_for(argv[pos[0]]);
+    for (std::uint32_t p : pos) {
+      if (engine.shard_for(argv[p]) != plan.shard) {
+        plan.cross_shard = true;
+        break;
+      }
     }
     return;
   }
@@ -208,6 +230,10 @@ std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
   }
   Plan plan;
   plan_command(*spec, argv, engine, 0, plan);
+  if (plan.cross_shard) {
+    protocol::ReplyWriter(&out, client.resp).error(core::error_message(Errc::kCrossShard));
+    return out;
+  }
   if (plan.single) {
     ClientState* cs = (spec->flags & kConnection) ? &client : nullptr;
     engine.call(plan.shard, [&] {

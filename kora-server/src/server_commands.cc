@@ -197,7 +197,7 @@ void command_command(CommandContext& ctx) {
       return w.error("ERR Invalid number of arguments specified for command");
     }
     std::vector<std::uint32_t> pos;
-    CommandTable::key_positions(*spec, inner.size(), pos);
+    CommandTable::key_positions(*spec, inner, pos);
     if (pos.empty()) return w.error("ERR The command has no key arguments");
     w.array(pos.size());
     for (auto p : pos) w.bulk(inner[p]);

@@ -40,7 +40,15 @@ struct CommandContext {
   ClientState* client;   // non-null only for kConnection commands
   ServerState* server;   // process-wide info (INFO, COMMAND)
 
+  // The database of this command's (first) key: the shard it runs on.
   core::Db& db() { return shard.db(db_index); }
+  // The database that holds `key`. Multi-key handlers must use this for every
+  // key: when the keys span shards the handler runs under the cross-shard
+  // transaction mechanism, which lends it every shard involved, and db_for finds
+  // the right one. Precondition: `key` is one of this command's keys.
+  core::Db& db_for(std::string_view key) {
+    return engine.shard(engine.shard_for(key)).db(db_index);
+  }
   // Replies with the error of `code` (for kWrongArity/kInvalidExpire: this command's name).
   void error(core::Errc code);
 };
@@ -56,7 +64,17 @@ enum CommandFlag : std::uint32_t {
   kStale = 1u << 5,
   kConnection = 1u << 6,  // touches ClientState: runs on the connection's worker
   kAllShards = 1u << 7,   // keyless but runs on every shard; parts merged by `fanout`
+  kMultiShard = 1u << 8,  // keys may span shards and the handler needs all at once
+                          // (RENAME, SMOVE, SINTERSTORE...): it runs whole, under
+                          // the cross-shard transaction mechanism, using db_for()
+  kNoScript = 1u << 9,
 };
+
+// Finds the key positions of a command whose keys are not a simple
+// first/last/step range (LMPOP numkeys k..., SINTERCARD numkeys k...). Appends
+// argv indices to `out`; leaves it empty when argv is malformed (the handler then
+// reports the error).
+using KeyFinder = void (*)(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out);
 
 // How the parts of a command that runs on several shards are merged.
 enum class Fanout : unsigned char {
@@ -85,6 +103,7 @@ struct CommandSpec {
   Fanout fanout = Fanout::kNone;
   MergeFn merge = nullptr;  // kCustom only
   std::string_view acl_categories = "";  // space separated, e.g. "@read @string @fast"
+  KeyFinder key_finder = nullptr;        // overrides first/last/step when set
 };
 
 // Every command Kora serves, looked up case-insensitively. Immutable after
@@ -97,7 +116,7 @@ class CommandTable {
   const std::vector<CommandSpec>& all() const { return specs_; }
 
   // Positions in argv of the keys of a command (empty for keyless commands).
-  static void key_positions(const CommandSpec& spec, std::size_t argc,
+  static void key_positions(const CommandSpec& spec, std::span<const std::string_view> argv,
                             std::vector<std::uint32_t>& out);
 
  private:
@@ -111,5 +130,8 @@ class CommandTable {
 std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> key_commands();
 std::span<const CommandSpec> server_commands();
+std::span<const CommandSpec> list_commands();
+std::span<const CommandSpec> hash_commands();
+std::span<const CommandSpec> set_commands();
 
 }  // namespace kora::server

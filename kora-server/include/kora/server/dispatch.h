@@ -24,6 +24,8 @@ struct Part {
 struct Plan {
   const CommandSpec* spec = nullptr;
   bool single = true;      // run the whole argv on `shard`
+  bool cross_shard = false;  // single, but its keys span shards (kMultiShard): the
+                             // handler must hold every shard involved
   core::ShardId shard = 0;
   std::vector<Part> parts;  // !single: one per shard involved, in shard order
   std::size_t key_count = 0;
