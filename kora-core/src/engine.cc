@@ -4,6 +4,7 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <deque>
 #include <mutex>
 
 #include "kora/core/clock.h"
@@ -21,10 +22,18 @@ struct ShardEngine::Worker {
   std::thread thread;
 
   // The mailbox: tasks from other threads, drained in batches on the worker.
+  struct Envelope {
+    Task task;
+    bool data;  // touches shard data: waits while the shard is lent
+  };
   std::mutex mu;
-  std::vector<Task> inbox;
+  std::vector<Envelope> inbox;
   bool drain_scheduled = false;
-  std::vector<Task> batch;  // worker-only: the batch being run
+  std::vector<Envelope> batch;  // worker-only: the batch being run
+
+  // Worker-only: lending state (see ShardEngine::lend).
+  bool lent = false;
+  std::deque<Task> waiting;  // data tasks and lend requests, in arrival order
 };
 
 namespace {
@@ -65,7 +74,7 @@ void ShardEngine::run_worker(Worker& w) {
     sweep_timer.expires_after(options_.sweep_interval);
     sweep_timer.async_wait([&](const asio::error_code& ec) {
       if (ec) return;
-      w.shard.sweep_expired(now_ms(), options_.sweep_budget);
+      if (!w.lent) w.shard.sweep_expired(now_ms(), options_.sweep_budget);
       arm();
     });
   };
@@ -74,22 +83,70 @@ void ShardEngine::run_worker(Worker& w) {
   tls_engine = nullptr;
 }
 
-void ShardEngine::post(ShardId id, Task task) {
+void ShardEngine::post(ShardId id, Task task) { enqueue(id, std::move(task), false); }
+
+void ShardEngine::post_data(ShardId id, Task task) { enqueue(id, std::move(task), true); }
+
+void ShardEngine::enqueue(ShardId id, Task task, bool data) {
   if (stopped_.load(std::memory_order_relaxed)) return;
   Worker& w = *workers_[id];
   if (options_.hop == EngineOptions::Hop::kDirectPost) {
-    asio::post(w.context, std::move(task));
+    asio::post(w.context, [this, &w, task = std::move(task), data]() mutable {
+      if (data) {
+        run_data(w, task);
+      } else {
+        task();
+      }
+    });
     return;
   }
   bool wake;
   {
     std::lock_guard lock(w.mu);
-    w.inbox.push_back(std::move(task));
+    w.inbox.push_back({std::move(task), data});
     wake = !w.drain_scheduled;
     w.drain_scheduled = true;
   }
   if (wake) asio::post(w.context, [this, &w] { drain(w); });
 }
+
+void ShardEngine::run_data(Worker& w, Task& task) {
+  if (w.lent) {
+    w.waiting.push_back(std::move(task));
+  } else {
+    task();
+  }
+}
+
+void ShardEngine::lend(ShardId id, Task granted) {
+  Worker& w = *workers_[id];
+  post(id, [&w, granted = std::move(granted)]() mutable {
+    Task take = [&w, granted = std::move(granted)]() mutable {
+      w.lent = true;
+      granted();
+    };
+    if (w.lent) {
+      w.waiting.push_back(std::move(take));
+    } else {
+      take();
+    }
+  });
+}
+
+void ShardEngine::give_back(ShardId id) {
+  Worker& w = *workers_[id];
+  post(id, [&w] {
+    w.lent = false;
+    // Run what waited, in order, until one of them borrows the shard again.
+    while (!w.lent && !w.waiting.empty()) {
+      Task t = std::move(w.waiting.front());
+      w.waiting.pop_front();
+      t();
+    }
+  });
+}
+
+bool ShardEngine::is_lent(ShardId id) const { return workers_[id]->lent; }
 
 void ShardEngine::drain(Worker& w) {
   {
@@ -97,7 +154,13 @@ void ShardEngine::drain(Worker& w) {
     w.batch.swap(w.inbox);
     w.drain_scheduled = false;
   }
-  for (Task& t : w.batch) t();
+  for (Worker::Envelope& e : w.batch) {
+    if (e.data) {
+      run_data(w, e.task);
+    } else {
+      e.task();
+    }
+  }
   w.batch.clear();  // keeps capacity: the two vectors trade buffers batch after batch
 }
 

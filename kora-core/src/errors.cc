@@ -55,6 +55,39 @@ std::string error_message(Errc code, std::string_view arg) {
       return "OOM command not allowed when used memory > 'maxmemory'.";
     case Errc::kShuttingDown:
       return "ERR server is shutting down";
+    case Errc::kMustBePositive:
+      return "ERR value is out of range, must be positive";
+    case Errc::kValueNotBetween:
+      return "ERR value is out of range, value must between " + a;
+    case Errc::kNumkeysNotPositive:
+      return "ERR numkeys should be greater than 0";
+    case Errc::kNumkeysTooMany:
+      return "ERR Number of keys can't be greater than number of args";
+    case Errc::kLimitNegative:
+      return "ERR LIMIT can't be negative";
+    case Errc::kInvalidCursor:
+      return "ERR invalid cursor";
+    case Errc::kHashNotInteger:
+      return "ERR hash value is not an integer";
+    case Errc::kHashNotFloat:
+      return "ERR hash value is not a float";
+    case Errc::kValueNanOrInf:
+      return "ERR value is NaN or Infinity";
+    case Errc::kIncrNanOrInf:
+      return "ERR increment would produce NaN or Infinity";
+    case Errc::kOutOfRange:
+      return "ERR value is out of range";
+    case Errc::kIndexOutOfRange:
+      return "ERR index out of range";
+    case Errc::kRankZero:
+      return "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+             "or use negative to start from the end of the list";
+    case Errc::kCountNegative:
+      return "ERR COUNT can't be negative";
+    case Errc::kMaxlenNegative:
+      return "ERR MAXLEN can't be negative";
+    case Errc::kCountNotPositive:
+      return "ERR count should be greater than 0";
     case Errc::kProtocol:
       return "ERR Protocol error: " + a;
   }

@@ -1,6 +1,7 @@
 #include "kora/core/glob.h"
 
 #include <cctype>
+#include <utility>
 
 namespace kora::core {
 namespace {
@@ -9,27 +10,34 @@ unsigned char fold(unsigned char c, bool nocase) {
   return nocase ? static_cast<unsigned char>(std::tolower(c)) : c;
 }
 
-// Matches a '[...]' class at p (just past '['); advances p past the closing ']'.
+// Matches a '[...]' class at p (just past '['), exactly as Redis's
+// stringmatchlen does: only '^' negates; "x-y" is a range even when y is ']'
+// (which then does not close the class); an unterminated class ends with the
+// pattern. Advances p past the class.
 bool match_class(const char*& p, const char* pend, unsigned char c, bool nocase) {
-  bool negate = p < pend && (*p == '^' || *p == '!');
+  bool negate = p < pend && *p == '^';
   if (negate) ++p;
   bool matched = false;
-  while (p < pend && *p != ']') {
-    if (*p == '\\' && p + 1 < pend) {
+  for (;;) {
+    if (p < pend && *p == '\\' && pend - p >= 2) {
       ++p;
-      if (fold(*p, nocase) == c) matched = true;
-      ++p;
-    } else if (p + 2 < pend && p[1] == '-' && p[2] != ']') {
-      unsigned char lo = fold(p[0], nocase), hi = fold(p[2], nocase);
+      if (fold(static_cast<unsigned char>(*p), nocase) == c) matched = true;
+    } else if (p < pend && *p == ']') {
+      break;
+    } else if (p >= pend) {
+      break;
+    } else if (pend - p >= 3 && p[1] == '-') {
+      unsigned char lo = fold(static_cast<unsigned char>(p[0]), nocase);
+      unsigned char hi = fold(static_cast<unsigned char>(p[2]), nocase);
       if (lo > hi) std::swap(lo, hi);
       if (c >= lo && c <= hi) matched = true;
-      p += 3;
-    } else {
-      if (fold(*p, nocase) == c) matched = true;
-      ++p;
+      p += 2;
+    } else if (fold(static_cast<unsigned char>(*p), nocase) == c) {
+      matched = true;
     }
+    ++p;
   }
-  if (p < pend) ++p;  // skip ']'
+  if (p < pend) ++p;  // the closing ']'
   return matched != negate;
 }
 

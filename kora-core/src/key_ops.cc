@@ -14,17 +14,14 @@ bool op_exists(Db& db, std::string_view key, std::int64_t now_ms) {
 }
 
 bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t now_ms,
-                  ExpireCondition cond) {
+                  unsigned cond) {
   EntryRef ref = db.find(key, now_ms);
   if (!ref) return false;
   const std::int64_t current = ref->expire_at_ms();  // 0: no TTL (infinite)
-  switch (cond) {
-    case ExpireCondition::kAlways: break;
-    case ExpireCondition::kNX: if (current != 0) return false; break;
-    case ExpireCondition::kXX: if (current == 0) return false; break;
-    case ExpireCondition::kGT: if (current == 0 || at_ms <= current) return false; break;
-    case ExpireCondition::kLT: if (current != 0 && at_ms >= current) return false; break;
-  }
+  if ((cond & kExpireNX) && current != 0) return false;
+  if ((cond & kExpireXX) && current == 0) return false;
+  if ((cond & kExpireGT) && (current == 0 || at_ms <= current)) return false;
+  if ((cond & kExpireLT) && current != 0 && at_ms >= current) return false;
   if (at_ms <= now_ms) {
     db.erase(key);
   } else {

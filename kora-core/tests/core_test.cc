@@ -58,6 +58,14 @@ TEST_CASE("glob_match supports Redis patterns") {
   CHECK_FALSE(glob_match("h\\*llo", "hallo"));
   CHECK(glob_match("*a*b*c*", "xxaxxbxxcxx"));
   CHECK(glob_match("HELLO", "hello", true));
+  // Redis's class quirks: '!' is a member, "b-]" is a range and leaves the class open.
+  CHECK(glob_match("[!a]", "!"));
+  CHECK(glob_match("[!a]", "a"));
+  CHECK_FALSE(glob_match("[!a]", "b"));
+  CHECK(glob_match("[b-]", "]"));
+  CHECK(glob_match("[b-]", "a"));
+  CHECK_FALSE(glob_match("[b-]", "-"));
+  CHECK(glob_match("[abc", "b"));
 }
 
 TEST_CASE("string ops: get, set options, incr, append") {
@@ -167,4 +175,43 @@ TEST_CASE("Task stores small callables inline and large ones on the heap") {
   small();
   moved();
   CHECK(hits == 2);
+}
+
+TEST_CASE("a lent shard defers data tasks until it is given back") {
+  ShardEngine engine({.shard_count = 2});
+  std::atomic<int> ran{0};
+  std::vector<ShardId> both{0, 1};
+  engine.with_shards(both, [&] {
+    // The coordinator owns both shards: data tasks wait, plain posts still run.
+    engine.post_data(0, [&] { ran.fetch_add(1); });
+    std::atomic<bool> plain{false};
+    engine.post(0, [&] { plain = true; });
+    while (!plain) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(ran.load() == 0);
+    (void)op_set(engine.shard(0).db(0), "k", "from-coordinator", {}, 0);
+  });
+  CHECK(engine.call(0, [&] { return std::string(**op_get(engine.shard(0).db(0), "k", 0)); }) ==
+        "from-coordinator");
+  CHECK(ran.load() == 1);
+}
+
+TEST_CASE("concurrent transactions over overlapping shards never deadlock") {
+  ShardEngine engine({.shard_count = 3});
+  std::vector<std::thread> threads;
+  std::atomic<int> done{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<ShardId> ids = t % 2 ? std::vector<ShardId>{0, 2} : std::vector<ShardId>{0, 1, 2};
+      for (int i = 0; i < 200; ++i) {
+        engine.with_shards(ids, [&] {
+          for (ShardId id : ids) (void)op_incr_by(engine.shard(id).db(0), "n", 1, 0);
+        });
+      }
+      done.fetch_add(1);
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(done == 4);
+  CHECK(engine.call(2, [&] { return **op_get(engine.shard(2).db(0), "n", 0); }) == "800");
 }

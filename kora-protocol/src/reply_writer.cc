@@ -23,7 +23,14 @@ void ReplyWriter::simple(std::string_view s) {
 
 void ReplyWriter::error(std::string_view message) {
   out_->push_back('-');
+  const std::size_t start = out_->size();
   out_->append(message);
+  // An error is one line: CR and LF from user input become spaces, as Redis's
+  // addReplyErrorFormat does.
+  for (std::size_t i = start; i < out_->size(); ++i) {
+    char& c = (*out_)[i];
+    if (c == '\r' || c == '\n') c = ' ';
+  }
   out_->append("\r\n", 2);
 }
 

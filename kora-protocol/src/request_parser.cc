@@ -5,14 +5,20 @@
 namespace kora::protocol {
 namespace {
 
-// Parses the decimal integer in [p, end) (the text between a type byte and CRLF).
+// Parses the decimal integer in [p, end) (the text between a type byte and CRLF)
+// with Redis's string2ll rules: no '+', no leading zeros, no "-0".
 bool parse_length(const char* p, const char* end, long long& out) {
   if (p == end) return false;
+  if (end - p == 1 && *p == '0') {
+    out = 0;
+    return true;
+  }
   bool negative = false;
   if (*p == '-') {
     negative = true;
     if (++p == end) return false;
   }
+  if (*p < '1' || *p > '9') return false;
   long long v = 0;
   for (; p < end; ++p) {
     if (*p < '0' || *p > '9') return false;
@@ -178,6 +184,9 @@ RequestParser::Status RequestParser::parse_inline(std::string_view data,
                                                   std::vector<std::string_view>& argv,
                                                   std::size_t& consumed) {
   const char* nl = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
+  // Redis looks for the newline with strchr, which stops at a NUL: a line with a
+  // NUL before its newline is never complete.
+  if (nl && std::memchr(data.data(), '\0', static_cast<std::size_t>(nl - data.data()))) nl = nullptr;
   if (!nl) {
     if (data.size() > kMaxInlineLength) return fail("ERR Protocol error: too big inline request");
     return Status::kNeedMore;

@@ -94,7 +94,7 @@ void Connection::read_more() {
 }
 
 void Connection::process_input() {
-  while (in_begin_ < in_end_ && !close_after_flush_ && slots_.size() < kMaxPendingSlots) {
+  while (in_begin_ < in_end_ && !close_after_flush_ && !tx_ && slots_.size() < kMaxPendingSlots) {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     std::size_t consumed = 0;
     auto status = parser_.parse(data, argv_, consumed);
@@ -108,7 +108,9 @@ void Connection::process_input() {
     if (status == protocol::RequestParser::Status::kCommand) handle_command(argv_);
     in_begin_ += consumed;
   }
-  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  // Rewind an empty buffer, but never under a read in flight: it is writing at
+  // the old in_end_.
+  if (in_begin_ == in_end_ && !reading_) in_begin_ = in_end_ = 0;
   send_batches();
   flush_slots();
 }
@@ -134,64 +136,98 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
     return;
   }
   plan_command(*spec, argv, engine_, worker_, plan_);
-  if (plan_.cross_shard) {
-    reply_error(core::error_message(core::Errc::kCrossShard));
+  if (!plan_.single || plan_.cross_shard) {
+    begin_transaction(argv);
     return;
   }
-  const int db = client_.db;
   ClientState* client = (spec->flags & kConnection) ? &client_ : nullptr;
-
-  if (plan_.single) {
-    if (plan_.shard == worker_) {
-      // The fast path: run inline, straight into the output (or an in-order slot).
-      std::string* target = &out_;
-      if (!slots_.empty()) {
-        Slot& s = new_slot();
-        s.ready = true;
-        target = &s.reply;
-      }
-      run_on_shard(spec->handler, argv, engine_, engine_.shard(worker_), db, client_.resp, client,
-                   &state_, *target);
-      if (client_.close_after_reply) close_after_flush_ = true;
-      return;
+  if (plan_.shard == worker_ && !engine_.is_lent(worker_)) {
+    // The fast path: run inline, straight into the output (or an in-order slot).
+    std::string* target = &out_;
+    if (!slots_.empty()) {
+      Slot& s = new_slot();
+      s.ready = true;
+      target = &s.reply;
     }
-    std::uint64_t seq = slot_base_ + slots_.size();
-    new_slot();
-    queue_remote(plan_.shard, spec->handler, argv, seq, 0);
+    run_on_shard(spec->handler, argv, engine_, engine_.shard(worker_), client_.db, client_.resp,
+                 client, &state_, *target);
+    if (client_.close_after_reply) close_after_flush_ = true;
     return;
   }
-
-  // Fan-out: one part per shard; the local part runs now, the others hop.
+  // Another shard's key, or this shard is lent to a transaction: one hop (to
+  // ourselves in the latter case, where the call waits for the shard).
   std::uint64_t seq = slot_base_ + slots_.size();
-  Slot& slot = new_slot();
-  slot.plan = std::make_unique<Plan>(std::move(plan_));
+  new_slot();
+  queue_remote(plan_.shard, spec->handler, argv, seq);
+}
+
+void Connection::begin_transaction(std::span<const std::string_view> argv) {
+  // Everything parsed before this command must reach its shard first.
+  send_batches();
+  tx_ = std::make_unique<Transaction>();
+  Transaction& tx = *tx_;
+  tx.plan = std::move(plan_);
   plan_ = Plan{};
-  slot.argv.assign(argv.begin(), argv.end());
-  slot.parts.resize(slot.plan->parts.size());
-  slot.remaining = static_cast<std::uint32_t>(slot.plan->parts.size());
-  const Plan& plan = *slot.plan;
-  for (std::uint32_t i = 0; i < plan.parts.size(); ++i) {
-    part_argv(argv, plan.parts[i], part_argv_);
-    if (plan.parts[i].shard == worker_) {
-      std::string reply;
-      run_on_shard(spec->handler, part_argv_, engine_, engine_.shard(worker_), db, client_.resp,
-                   nullptr, &state_, reply);
-      complete_part(seq, i, std::move(reply));
-    } else {
-      queue_remote(plan.parts[i].shard, spec->handler, part_argv_, seq, i);
-    }
+  tx.argv.assign(argv.begin(), argv.end());
+  tx.db = client_.db;
+  tx.slot = slot_base_ + slots_.size();
+  new_slot();
+  tx.shards = transaction_shards(tx.plan, argv, engine_);
+  borrow_next_shard();
+}
+
+void Connection::borrow_next_shard() {
+  Transaction& tx = *tx_;
+  if (tx.granted == tx.shards.size()) {
+    run_transaction();
+    return;
   }
+  core::ShardId home = worker_;
+  engine_.lend(tx.shards[tx.granted], [self = shared_from_this(), home] {
+    self->engine_.post(home, [self] {
+      ++self->tx_->granted;
+      self->borrow_next_shard();
+    });
+  });
+}
+
+void Connection::run_transaction() {
+  Transaction& tx = *tx_;
+  std::vector<std::string_view> argv(tx.argv.begin(), tx.argv.end());
+  const CommandSpec& spec = *tx.plan.spec;
+  std::string reply;
+  if (tx.plan.single) {
+    // A kMultiShard command: its handler reaches every key through db_for().
+    run_on_shard(spec.handler, argv, engine_, engine_.shard(tx.plan.shard), tx.db, client_.resp,
+                 nullptr, &state_, reply);
+  } else {
+    std::vector<std::string> parts(tx.plan.parts.size());
+    std::vector<std::string_view> sub;
+    for (std::size_t i = 0; i < tx.plan.parts.size(); ++i) {
+      part_argv(argv, tx.plan.parts[i], sub);
+      run_on_shard(spec.handler, sub, engine_, engine_.shard(tx.plan.parts[i].shard), tx.db,
+                   client_.resp, nullptr, &state_, parts[i]);
+    }
+    merge_parts(tx.plan, argv, parts, &state_, client_.resp, reply);
+  }
+  for (core::ShardId s : tx.shards) engine_.give_back(s);
+  Slot& slot = slots_[tx.slot - slot_base_];
+  slot.reply = std::move(reply);
+  slot.ready = true;
+  tx_.reset();
+  if (closed_) return;
+  flush_slots();
+  process_input();
+  read_more();
 }
 
 void Connection::queue_remote(core::ShardId shard, Handler handler,
-                              std::span<const std::string_view> argv, std::uint64_t slot,
-                              std::uint32_t part) {
+                              std::span<const std::string_view> argv, std::uint64_t slot) {
   RemoteCall& call = batches_[shard].emplace_back();
   call.handler = handler;
   call.db = client_.db;
   call.resp = client_.resp;
   call.slot = slot;
-  call.part = part;
   std::size_t total = 0;
   for (auto a : argv) total += a.size();
   call.data.reserve(total);
@@ -206,7 +242,7 @@ void Connection::send_batches() {
   for (core::ShardId s = 0; s < batches_.size(); ++s) {
     if (batches_[s].empty()) continue;
     ++in_flight_;
-    engine_.post(s, [self = shared_from_this(), calls = std::move(batches_[s]), s]() mutable {
+    engine_.post_data(s, [self = shared_from_this(), calls = std::move(batches_[s]), s]() mutable {
       // On shard s: run each call in order, then send every answer back in one message.
       core::ShardEngine& engine = self->engine_;
       std::vector<RemoteResult> results(calls.size());
@@ -220,7 +256,6 @@ void Connection::send_batches() {
           off += len;
         }
         results[i].slot = c.slot;
-        results[i].part = c.part;
         run_on_shard(c.handler, argv, engine, engine.shard(s), c.db, c.resp, nullptr,
                      &self->state_, results[i].reply);
       }
@@ -236,25 +271,15 @@ void Connection::send_batches() {
 void Connection::on_results(std::vector<RemoteResult>& results) {
   --in_flight_;
   if (closed_) return;
-  for (RemoteResult& r : results) complete_part(r.slot, r.part, std::move(r.reply));
+  for (RemoteResult& r : results) {
+    Slot& slot = slots_[r.slot - slot_base_];
+    slot.reply = std::move(r.reply);
+    slot.ready = true;
+  }
   flush_slots();
   // Input held back by the pending-slot limit can be parsed now.
   if (in_begin_ < in_end_ && !reading_) process_input();
   read_more();
-}
-
-void Connection::complete_part(std::uint64_t seq, std::uint32_t part, std::string reply) {
-  Slot& slot = slots_[seq - slot_base_];
-  if (!slot.plan) {
-    slot.reply = std::move(reply);
-    slot.ready = true;
-    return;
-  }
-  slot.parts[part] = std::move(reply);
-  if (--slot.remaining > 0) return;
-  std::vector<std::string_view> argv(slot.argv.begin(), slot.argv.end());
-  merge_parts(*slot.plan, argv, slot.parts, &state_, client_.resp, slot.reply);
-  slot.ready = true;
 }
 
 void Connection::flush_slots() {

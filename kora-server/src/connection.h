@@ -4,9 +4,12 @@
 // Requests are parsed from the read buffer and answered strictly in order. A
 // command whose keys live on this worker's shard runs inline; one for another
 // shard is copied into a per-shard batch that is sent as one message at the end
-// of the read pass (one hop there, one back); a multi-shard command is split into
-// parts and merged when all parts are back. Replies that must wait for a hop
-// hold a slot in `slots_`; ready slots are flushed to the socket in order.
+// of the read pass (one hop there, one back). A command that needs several shards
+// (keys on several shards, or every shard) runs as a cross-shard transaction:
+// the connection borrows each shard in ascending order, runs the command on its
+// own worker, gives the shards back, and parses nothing else meanwhile, so no
+// later command of the connection can overtake it. Replies that must wait hold a
+// slot in `slots_`; ready slots are flushed to the socket in order.
 //
 // Every member is touched only on the owning worker's thread. Remote shards hold
 // a shared_ptr to the connection until their answer has been delivered.
@@ -38,29 +41,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
 
  private:
-  // A command (or part) sent to another shard; its argv is owned and packed.
+  // A command sent to another shard; its argv is owned and packed.
   struct RemoteCall {
     Handler handler;
     int db;
     int resp;
     std::uint64_t slot;
-    std::uint32_t part;
     std::string data;                 // the arguments, back to back
     std::vector<std::uint32_t> lens;  // length of each argument
   };
   struct RemoteResult {
     std::uint64_t slot;
-    std::uint32_t part;
     std::string reply;
   };
   struct Slot {
     bool ready = false;
     std::string reply;
-    // Fan-out only: the plan, an owned copy of argv, and the parts' replies.
-    std::unique_ptr<Plan> plan;
-    std::vector<std::string> argv;
-    std::vector<std::string> parts;
-    std::uint32_t remaining = 0;
+  };
+  // The cross-shard transaction in flight (at most one per connection).
+  struct Transaction {
+    Plan plan;
+    std::vector<std::string> argv;  // owned: the read buffer may move meanwhile
+    std::vector<core::ShardId> shards;  // ascending
+    std::size_t granted = 0;
+    std::uint64_t slot = 0;
+    int db = 0;
   };
 
   void read_more();
@@ -69,10 +74,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void reply_error(std::string_view message);
   Slot& new_slot();
   void queue_remote(core::ShardId shard, Handler handler, std::span<const std::string_view> argv,
-                    std::uint64_t slot, std::uint32_t part);
+                    std::uint64_t slot);
   void send_batches();
   void on_results(std::vector<RemoteResult>& results);
-  void complete_part(std::uint64_t slot, std::uint32_t part, std::string reply);
+  void begin_transaction(std::span<const std::string_view> argv);
+  void borrow_next_shard();
+  void run_transaction();
   void flush_slots();
   void write_out();
 
@@ -87,8 +94,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> in_;
   std::size_t in_begin_ = 0, in_end_ = 0;
   std::vector<std::string_view> argv_;
-  std::vector<std::string_view> part_argv_;
   Plan plan_;
+  std::unique_ptr<Transaction> tx_;
 
   std::string out_;     // replies waiting to be written
   std::string wbuf_;    // the buffer of the write in flight

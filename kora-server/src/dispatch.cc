@@ -1,7 +1,6 @@
 #include "kora/server/dispatch.h"
 
 #include <algorithm>
-#include <latch>
 #include <new>
 
 #include "kora/core/clock.h"
@@ -21,14 +20,19 @@ void CommandContext::error(Errc code) {
 const CommandSpec* lookup(std::span<const std::string_view> argv, std::string& error) {
   const CommandSpec* spec = CommandTable::instance().find(argv[0]);
   if (!spec) {
-    // Redis quotes up to 128 bytes of the name and of each argument.
+    // As Redis: the name and the arguments are printed as C strings (cut at a
+    // NUL), the name up to 128 bytes, the arguments within a 128-byte budget.
+    auto c_string = [](std::string_view s, std::size_t max) {
+      s = s.substr(0, std::min(max, s.find('\0')));
+      return s;
+    };
     std::string args;
     for (std::size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
       args += '\'';
-      args.append(argv[i].substr(0, 128));
+      args.append(c_string(argv[i], 128 - (args.size() - 1)));
       args += "' ";
     }
-    std::string detail(argv[0].substr(0, 128));
+    std::string detail(c_string(argv[0], 128));
     detail += '\0';
     detail += args;
     error = core::error_message(Errc::kUnknownCommand, detail);
@@ -230,11 +234,7 @@ std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
   }
   Plan plan;
   plan_command(*spec, argv, engine, 0, plan);
-  if (plan.cross_shard) {
-    protocol::ReplyWriter(&out, client.resp).error(core::error_message(Errc::kCrossShard));
-    return out;
-  }
-  if (plan.single) {
+  if (plan.single && !plan.cross_shard) {
     ClientState* cs = (spec->flags & kConnection) ? &client : nullptr;
     engine.call(plan.shard, [&] {
       run_on_shard(spec->handler, argv, engine, engine.shard(plan.shard), client.db, client.resp,
@@ -242,21 +242,40 @@ std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
     });
     return out;
   }
-  // Every part is posted before any is awaited, so the shards work in parallel.
-  std::vector<std::string> replies(plan.parts.size());
-  std::latch done(static_cast<std::ptrdiff_t>(plan.parts.size()));
-  for (std::size_t i = 0; i < plan.parts.size(); ++i) {
-    engine.post(plan.parts[i].shard, [&, i] {
-      std::vector<std::string_view> sub;
+  // Several shards: a cross-shard transaction, run on this (non-worker) thread.
+  std::vector<core::ShardId> shards = transaction_shards(plan, argv, engine);
+  engine.with_shards(shards, [&] {
+    if (plan.single) {
+      run_on_shard(spec->handler, argv, engine, engine.shard(plan.shard), client.db, client.resp,
+                   nullptr, &server, out);
+      return;
+    }
+    std::vector<std::string> replies(plan.parts.size());
+    std::vector<std::string_view> sub;
+    for (std::size_t i = 0; i < plan.parts.size(); ++i) {
       part_argv(argv, plan.parts[i], sub);
       run_on_shard(spec->handler, sub, engine, engine.shard(plan.parts[i].shard), client.db,
                    client.resp, nullptr, &server, replies[i]);
-      done.count_down();
-    });
-  }
-  done.wait();
-  merge_parts(plan, argv, replies, &server, client.resp, out);
+    }
+    merge_parts(plan, argv, replies, &server, client.resp, out);
+  });
   return out;
+}
+
+std::vector<core::ShardId> transaction_shards(const Plan& plan,
+                                              std::span<const std::string_view> argv,
+                                              const core::ShardEngine& engine) {
+  std::vector<core::ShardId> shards;
+  if (!plan.single) {
+    for (const Part& p : plan.parts) shards.push_back(p.shard);
+  } else {
+    std::vector<std::uint32_t> pos;
+    CommandTable::key_positions(*plan.spec, argv, pos);
+    for (std::uint32_t p : pos) shards.push_back(engine.shard_for(argv[p]));
+  }
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  return shards;
 }
 
 }  // namespace kora::server

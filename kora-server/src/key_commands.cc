@@ -49,11 +49,8 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
     if (ms > INT64_MAX - ctx.now_ms) return ctx.error(Errc::kInvalidExpire);
     ms += ctx.now_ms;
   }
-  auto cond = nx ? core::ExpireCondition::kNX
-              : xx ? core::ExpireCondition::kXX
-              : gt ? core::ExpireCondition::kGT
-              : lt ? core::ExpireCondition::kLT
-                   : core::ExpireCondition::kAlways;
+  unsigned cond = (nx ? core::kExpireNX : 0u) | (xx ? core::kExpireXX : 0u) |
+                  (gt ? core::kExpireGT : 0u) | (lt ? core::kExpireLT : 0u);
   ctx.reply.integer(core::op_expire_at(ctx.db(), ctx.argv[1], ms, ctx.now_ms, cond));
 }
 

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "kora/core/clock.h"
+#include "kora/core/glob.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
 
@@ -37,10 +38,48 @@ void quit_command(CommandContext& ctx) {
 }
 
 void unknown_subcommand(CommandContext& ctx, std::string_view command) {
-  std::string detail(ctx.argv[1]);
+  std::string detail(ctx.argv[1].substr(0, 128));
   detail += '\0';
   detail += command;
   ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, detail));
+}
+
+// A subcommand of a container command (CLIENT, COMMAND), with Redis's arity
+// counted from the container's name.
+struct Subcommand {
+  std::string_view name;
+  int arity;
+  void (*run)(CommandContext&);
+};
+
+// Finds argv[1] in `subs` and runs it after the arity check; replies Redis's
+// errors for an unknown subcommand or a wrong argument count.
+void dispatch_subcommand(CommandContext& ctx, std::string_view container,
+                         std::span<const Subcommand> subs) {
+  for (const Subcommand& sub : subs) {
+    if (!iequals(ctx.argv[1], sub.name)) continue;
+    int argc = static_cast<int>(ctx.argv.size());
+    if ((sub.arity > 0 && argc != sub.arity) || (sub.arity < 0 && argc < -sub.arity)) {
+      std::string full(container);
+      full += '|';
+      full += sub.name;
+      ctx.reply.error(core::error_message(Errc::kWrongArity, full));
+      return;
+    }
+    sub.run(ctx);
+    return;
+  }
+  std::string upper(container);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  unknown_subcommand(ctx, upper);
+}
+
+// Redis's rule for client names and library attributes: printable ASCII, no space.
+bool valid_client_text(std::string_view s) {
+  for (char c : s) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
 }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
@@ -55,6 +94,7 @@ void hello_command(CommandContext& ctx) {
     j = 2;
   }
   std::string name = ctx.client->name;
+  bool rename = false;
   for (; j < ctx.argv.size(); ++j) {
     bool more = j + 1 < ctx.argv.size();
     if (iequals(ctx.argv[j], "auth") && j + 2 < ctx.argv.size()) {
@@ -64,9 +104,13 @@ void hello_command(CommandContext& ctx) {
       j += 2;  // no password is configured: the default user takes any
     } else if (iequals(ctx.argv[j], "setname") && more) {
       name = ctx.argv[++j];
+      rename = true;
     } else {
       return ctx.reply.error("ERR Syntax error in HELLO option '" + std::string(ctx.argv[j]) + "'");
     }
+  }
+  if (rename && !valid_client_text(name)) {
+    return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
   }
   ctx.client->resp = resp;
   ctx.client->name = name;
@@ -82,30 +126,47 @@ void hello_command(CommandContext& ctx) {
 }
 
 // CLIENT ID | GETNAME | SETNAME name | SETINFO attr value
-void client_command(CommandContext& ctx) {
-  std::string_view sub = ctx.argv[1];
-  if (iequals(sub, "id") && ctx.argv.size() == 2) {
-    ctx.reply.integer(static_cast<std::int64_t>(ctx.client->id));
-  } else if (iequals(sub, "getname") && ctx.argv.size() == 2) {
-    if (ctx.client->name.empty()) {
-      ctx.reply.null();
-    } else {
-      ctx.reply.bulk(ctx.client->name);
-    }
-  } else if (iequals(sub, "setname") && ctx.argv.size() == 3) {
-    for (char c : ctx.argv[2]) {
-      if (c < '!' || c > '~') {
-        return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
-      }
-    }
-    ctx.client->name = ctx.argv[2];
-    ctx.reply.ok();
-  } else if (iequals(sub, "setinfo") && ctx.argv.size() == 4) {
-    ctx.reply.ok();
+void client_id(CommandContext& ctx) { ctx.reply.integer(static_cast<std::int64_t>(ctx.client->id)); }
+
+void client_getname(CommandContext& ctx) {
+  if (ctx.client->name.empty()) {
+    ctx.reply.null();
   } else {
-    unknown_subcommand(ctx, "CLIENT");
+    ctx.reply.bulk(ctx.client->name);
   }
 }
+
+void client_setname(CommandContext& ctx) {
+  if (!valid_client_text(ctx.argv[2])) {
+    return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  ctx.client->name = ctx.argv[2];
+  ctx.reply.ok();
+}
+
+// SETINFO arrived in Redis 7.2 (client libraries send it on connect); Kora
+// accepts it with 7.2's validation.
+void client_setinfo(CommandContext& ctx) {
+  std::string_view attr = ctx.argv[2];
+  if (!iequals(attr, "lib-name") && !iequals(attr, "lib-ver")) {
+    return ctx.reply.error("ERR Unrecognized option '" + std::string(attr) + "'");
+  }
+  if (!valid_client_text(ctx.argv[3])) {
+    std::string lower(attr);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ctx.reply.error("ERR " + lower + " cannot contain spaces, newlines or special characters.");
+  }
+  ctx.reply.ok();
+}
+
+constexpr Subcommand kClientSubcommands[] = {
+    {"id", 2, client_id},
+    {"getname", 2, client_getname},
+    {"setname", 3, client_setname},
+    {"setinfo", 4, client_setinfo},
+};
+
+void client_command(CommandContext& ctx) { dispatch_subcommand(ctx, "client", kClientSubcommands); }
 
 void write_flags(protocol::ReplyWriter& w, std::uint32_t flags) {
   static constexpr std::pair<std::uint32_t, std::string_view> kNames[] = {
@@ -142,68 +203,111 @@ void write_command_info(protocol::ReplyWriter& w, const CommandSpec& spec) {
 }
 
 // COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS cmd args...]
-void command_command(CommandContext& ctx) {
+void command_count(CommandContext& ctx) {
+  ctx.reply.integer(static_cast<std::int64_t>(CommandTable::instance().all().size()));
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN glob]
+void command_list(CommandContext& ctx) {
+  const auto& all = CommandTable::instance().all();
+  std::vector<std::string_view> names;
+  if (ctx.argv.size() == 2) {
+    for (const auto& spec : all) names.push_back(spec.name);
+  } else if (ctx.argv.size() == 5 && iequals(ctx.argv[2], "filterby")) {
+    std::string_view kind = ctx.argv[3], arg = ctx.argv[4];
+    if (iequals(kind, "module")) {
+      // Kora loads no modules.
+    } else if (iequals(kind, "aclcat")) {
+      std::string cat = "@" + std::string(arg);
+      for (const auto& spec : all) {
+        std::string_view cats = spec.acl_categories;
+        for (std::size_t at = 0; at != std::string_view::npos;) {
+          std::size_t sp = cats.find(' ', at);
+          if (iequals(cats.substr(at, sp == std::string_view::npos ? sp : sp - at), cat)) {
+            names.push_back(spec.name);
+            break;
+          }
+          at = sp == std::string_view::npos ? sp : sp + 1;
+        }
+      }
+    } else if (iequals(kind, "pattern")) {
+      for (const auto& spec : all) {
+        if (core::glob_match(arg, spec.name, true)) names.push_back(spec.name);
+      }
+    } else {
+      return ctx.error(Errc::kSyntax);
+    }
+  } else {
+    return ctx.error(Errc::kSyntax);
+  }
+  ctx.reply.array(names.size());
+  for (auto n : names) ctx.reply.bulk(n);
+}
+
+void command_info(CommandContext& ctx) {
   const auto& table = CommandTable::instance();
-  auto& w = ctx.reply;
-  if (ctx.argv.size() == 1) {
-    w.array(table.all().size());
-    for (const auto& spec : table.all()) write_command_info(w, spec);
+  if (ctx.argv.size() == 2) {
+    ctx.reply.array(table.all().size());
+    for (const auto& spec : table.all()) write_command_info(ctx.reply, spec);
     return;
   }
-  std::string_view sub = ctx.argv[1];
-  if (iequals(sub, "count") && ctx.argv.size() == 2) {
-    w.integer(static_cast<std::int64_t>(table.all().size()));
-  } else if (iequals(sub, "list") && ctx.argv.size() == 2) {
-    w.array(table.all().size());
-    for (const auto& spec : table.all()) w.bulk(spec.name);
-  } else if (iequals(sub, "info")) {
-    if (ctx.argv.size() == 2) {
-      w.array(table.all().size());
-      for (const auto& spec : table.all()) write_command_info(w, spec);
-      return;
-    }
-    w.array(ctx.argv.size() - 2);
-    for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
-      const CommandSpec* spec = table.find(ctx.argv[i]);
-      if (spec) {
-        write_command_info(w, *spec);
-      } else {
-        w.null_array();
-      }
-    }
-  } else if (iequals(sub, "docs")) {
-    // Kora ships no per-command documentation: every known command maps to an
-    // empty docs map, which redis-cli accepts.
-    std::vector<const CommandSpec*> specs;
-    if (ctx.argv.size() == 2) {
-      for (const auto& spec : table.all()) specs.push_back(&spec);
+  ctx.reply.array(ctx.argv.size() - 2);
+  for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
+    if (const CommandSpec* spec = table.find(ctx.argv[i])) {
+      write_command_info(ctx.reply, *spec);
     } else {
-      for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
-        if (const CommandSpec* spec = table.find(ctx.argv[i])) specs.push_back(spec);
-      }
+      ctx.reply.null();
     }
-    w.map(specs.size());
-    for (const CommandSpec* spec : specs) {
-      w.bulk(spec->name);
-      w.map(0);
-    }
-  } else if (iequals(sub, "getkeys") && ctx.argv.size() >= 3) {
-    std::span<const std::string_view> inner = ctx.argv.subspan(2);
-    std::string error;
-    const CommandSpec* spec = table.find(inner[0]);
-    if (!spec) return w.error("ERR Invalid command specified");
-    int argc = static_cast<int>(inner.size());
-    if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-      return w.error("ERR Invalid number of arguments specified for command");
-    }
-    std::vector<std::uint32_t> pos;
-    CommandTable::key_positions(*spec, inner, pos);
-    if (pos.empty()) return w.error("ERR The command has no key arguments");
-    w.array(pos.size());
-    for (auto p : pos) w.bulk(inner[p]);
-  } else {
-    unknown_subcommand(ctx, "COMMAND");
   }
+}
+
+// Kora ships no per-command documentation: every known command maps to an empty
+// docs map, which redis-cli accepts.
+void command_docs(CommandContext& ctx) {
+  const auto& table = CommandTable::instance();
+  std::vector<const CommandSpec*> specs;
+  if (ctx.argv.size() == 2) {
+    for (const auto& spec : table.all()) specs.push_back(&spec);
+  } else {
+    for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
+      if (const CommandSpec* spec = table.find(ctx.argv[i])) specs.push_back(spec);
+    }
+  }
+  ctx.reply.map(specs.size());
+  for (const CommandSpec* spec : specs) {
+    ctx.reply.bulk(spec->name);
+    ctx.reply.map(0);
+  }
+}
+
+void command_getkeys(CommandContext& ctx) {
+  std::span<const std::string_view> inner = ctx.argv.subspan(2);
+  const CommandSpec* spec = CommandTable::instance().find(inner[0]);
+  if (!spec) return ctx.reply.error("ERR Invalid command specified");
+  int argc = static_cast<int>(inner.size());
+  if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
+    return ctx.reply.error("ERR Invalid number of arguments specified for command");
+  }
+  std::vector<std::uint32_t> pos;
+  CommandTable::key_positions(*spec, inner, pos);
+  if (pos.empty()) return ctx.reply.error("ERR The command has no key arguments");
+  ctx.reply.array(pos.size());
+  for (auto p : pos) ctx.reply.bulk(inner[p]);
+}
+
+constexpr Subcommand kCommandSubcommands[] = {
+    {"count", 2, command_count},  {"list", -2, command_list},      {"info", -2, command_info},
+    {"docs", -2, command_docs},   {"getkeys", -4, command_getkeys},
+};
+
+void command_command(CommandContext& ctx) {
+  if (ctx.argv.size() == 1) {
+    const auto& all = CommandTable::instance().all();
+    ctx.reply.array(all.size());
+    for (const auto& spec : all) write_command_info(ctx.reply, spec);
+    return;
+  }
+  dispatch_subcommand(ctx, "command", kCommandSubcommands);
 }
 
 // INFO runs on every shard: each part reports [keys, expires] per database;

@@ -65,12 +65,43 @@ class ShardEngine {
 
   // Queues `task` to run on worker `id`. Never blocks on the worker; tasks from
   // one sending thread run in the order sent. After stop(), tasks are dropped.
+  // Use post() for work that does not touch shard data (answers to a
+  // connection); use post_data() for work that does.
   void post(ShardId id, Task task);
 
-  // Runs fn() on worker `id` and returns its result, blocking the caller until it
-  // has run (inline when the caller is worker `id` itself). fn may capture by
-  // reference: the caller's frame outlives the call. Must not be called from
-  // another worker (it would stall that worker's own traffic).
+  // As post(), for a task that touches shard `id`'s data: while the shard is lent
+  // to a cross-shard transaction the task waits, in arrival order, until the
+  // shard is given back.
+  void post_data(ShardId id, Task task);
+
+  // --- Cross-shard transactions: lending shards ---
+  //
+  // A command whose keys span shards takes every shard involved, in ascending
+  // shard order (so two transactions can never wait on each other in a cycle),
+  // runs on its own thread with exclusive use of their data, then gives them back.
+  // While a shard is lent, its worker keeps serving I/O but defers every data
+  // task. The happens-before edges are the mailbox handoffs: the `granted`
+  // message before the coordinator's first access, give_back() after its last.
+
+  // When shard `id` is free, lends it and runs `granted` on worker `id` (it
+  // should message the coordinator). Requests queue in arrival order.
+  void lend(ShardId id, Task granted);
+  // Returns shard `id` (call from the coordinator when done) and runs the data
+  // tasks that waited, until the shard is lent again.
+  void give_back(ShardId id);
+  // True while shard `id` is lent. Only on worker `id`.
+  bool is_lent(ShardId id) const;
+
+  // Blocking form for a non-worker thread: takes every shard in `ids` (sorted,
+  // unique), runs fn() on the calling thread, gives them back, returns fn's result.
+  template <typename F>
+  std::invoke_result_t<F&> with_shards(const std::vector<ShardId>& ids, F&& fn);
+
+  // Runs fn() on worker `id` as a data task (see post_data) and returns its
+  // result, blocking the caller until it has run (inline when the caller is
+  // worker `id` itself). fn may capture by reference: the caller's frame outlives
+  // the call. Must not be called from another worker (it would stall that
+  // worker's own traffic). Precondition: the engine is running.
   template <typename F>
   std::invoke_result_t<F&> call(ShardId id, F&& fn);
 
@@ -86,6 +117,8 @@ class ShardEngine {
   };
   void run_worker(Worker& w);
   void drain(Worker& w);
+  void run_data(Worker& w, Task& task);
+  void enqueue(ShardId id, Task task, bool data);
 
   EngineOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -98,20 +131,37 @@ std::invoke_result_t<F&> ShardEngine::call(ShardId id, F&& fn) {
   if (current_shard() == id) return fn();
   Waiter waiter;
   if constexpr (std::is_void_v<R>) {
-    post(id, [&] {
+    post_data(id, [&] {
       fn();
       waiter.notify();
     });
     waiter.wait();
   } else {
     std::optional<R> result;
-    post(id, [&] {
+    post_data(id, [&] {
       result.emplace(fn());
       waiter.notify();
     });
     waiter.wait();
     return std::move(*result);
   }
+}
+
+template <typename F>
+std::invoke_result_t<F&> ShardEngine::with_shards(const std::vector<ShardId>& ids, F&& fn) {
+  for (ShardId id : ids) {
+    Waiter granted;
+    lend(id, [&granted] { granted.notify(); });
+    granted.wait();
+  }
+  struct GiveBack {
+    ShardEngine* engine;
+    const std::vector<ShardId>* ids;
+    ~GiveBack() {
+      for (ShardId id : *ids) engine->give_back(id);
+    }
+  } give_back_all{this, &ids};
+  return fn();
 }
 
 }  // namespace kora::core

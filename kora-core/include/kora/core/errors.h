@@ -27,6 +27,22 @@ enum class Errc : unsigned char {
   kStringTooLong,     // ERR string exceeds maximum allowed size (proto-max-bulk-len)
   kOutOfMemory,       // OOM command not allowed when used memory > 'maxmemory'.
   kShuttingDown,      // ERR server is shutting down
+  kMustBePositive,    // ERR value is out of range, must be positive
+  kValueNotBetween,   // ERR value is out of range, value must between <arg> (arg: "<min> and <max>")
+  kNumkeysNotPositive,  // ERR numkeys should be greater than 0
+  kNumkeysTooMany,    // ERR Number of keys can't be greater than number of args
+  kLimitNegative,     // ERR LIMIT can't be negative
+  kInvalidCursor,     // ERR invalid cursor
+  kHashNotInteger,    // ERR hash value is not an integer
+  kHashNotFloat,      // ERR hash value is not a float
+  kValueNanOrInf,     // ERR value is NaN or Infinity
+  kIncrNanOrInf,      // ERR increment would produce NaN or Infinity
+  kOutOfRange,        // ERR value is out of range
+  kIndexOutOfRange,   // ERR index out of range
+  kRankZero,          // ERR RANK can't be zero: use 1 to start from the first match, ...
+  kCountNegative,     // ERR COUNT can't be negative
+  kMaxlenNegative,    // ERR MAXLEN can't be negative
+  kCountNotPositive,  // ERR count should be greater than 0
   kProtocol,          // ERR Protocol error: <detail>
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // Glob matching with Redis's syntax (KEYS, SCAN MATCH, PSUBSCRIBE):
-// '*' any run, '?' any byte, '[abc]' a set, '[^a]' / '[!a]' a negated set,
-// '[a-z]' a range, and '\x' a literal x. Matching is on bytes.
+// '*' any run, '?' any byte, '[abc]' a set, '[^a]' a negated set, '[a-z]' a
+// range, and '\x' a literal x, with Redis's quirks kept ('!' is a plain class
+// member, "[b-]" is the range ']'..'b'). Matching is on bytes.
 
 #include <string_view>
 

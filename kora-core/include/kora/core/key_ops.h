@@ -17,15 +17,16 @@ bool op_del(Db& db, std::string_view key, std::int64_t now_ms);
 // EXISTS for one key.
 bool op_exists(Db& db, std::string_view key, std::int64_t now_ms);
 
-// The NX / XX / GT / LT options of EXPIRE and friends. A key without a TTL counts
-// as having an infinite one for GT and LT, as in Redis.
-enum class ExpireCondition : unsigned char { kAlways, kNX, kXX, kGT, kLT };
+// The NX / XX / GT / LT options of EXPIRE and friends, as a bit set (XX may be
+// combined with GT or LT). A key without a TTL counts as having an infinite one
+// for GT and LT, as in Redis.
+inline constexpr unsigned kExpireAlways = 0, kExpireNX = 1, kExpireXX = 2, kExpireGT = 4, kExpireLT = 8;
 
 // Sets an absolute expiry if `cond` allows; an expiry at or before now deletes
 // the key at once (as Redis does). Returns false when the key does not exist or
 // the condition refused.
 bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t now_ms,
-                  ExpireCondition cond = ExpireCondition::kAlways);
+                  unsigned cond = kExpireAlways);
 
 // Remaining time to live in ms: -2 when the key does not exist, -1 when it has no
 // expiry.

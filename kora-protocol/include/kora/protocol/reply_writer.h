@@ -18,7 +18,7 @@ class ReplyWriter {
 
   void ok() { out_->append("+OK\r\n", 5); }
   void simple(std::string_view s);  // +s   (s must not contain CR or LF)
-  void error(std::string_view message);  // -message
+  void error(std::string_view message);  // -message (CR/LF become spaces)
   void integer(std::int64_t v);          // :v
   void bulk(std::string_view s);         // $len s
   void null();                            // $-1 (RESP2) / _ (RESP3)

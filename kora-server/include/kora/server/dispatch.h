@@ -56,6 +56,12 @@ void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
                  const std::vector<std::string>& replies, ServerState* server, int resp,
                  std::string& out);
 
+// The shards a multi-shard plan (parts, or a cross-shard kMultiShard command)
+// must borrow, ascending and unique.
+std::vector<core::ShardId> transaction_shards(const Plan& plan,
+                                              std::span<const std::string_view> argv,
+                                              const core::ShardEngine& engine);
+
 // Runs one command to completion from a thread that is not a worker of
 // `engine`, blocking until every part has run; returns the encoded reply.
 // `client` holds the SELECTed db and protocol version and may be changed by the
