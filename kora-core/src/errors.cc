@@ -88,6 +88,16 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR MAXLEN can't be negative";
     case Errc::kCountNotPositive:
       return "ERR count should be greater than 0";
+    case Errc::kOffsetOutOfRange:
+      return "ERR offset is out of range";
+    case Errc::kLcsNotString:
+      return "ERR The specified keys must contain string values";
+    case Errc::kLcsLenAndIdx:
+      return "ERR If you want both the length and indexes, please just use IDX.";
+    case Errc::kLcsTooBig:
+      return "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+    case Errc::kLcsAllocFailed:
+      return "ERR Insufficient memory, failed allocating transient memory for LCS";
     case Errc::kProtocol:
       return "ERR Protocol error: " + a;
   }

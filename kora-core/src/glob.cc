@@ -44,6 +44,9 @@ bool match_class(const char*& p, const char* pend, unsigned char c, bool nocase)
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view subject, bool nocase) {
+  // As Redis's stringmatchlen: an empty subject matches only an empty pattern
+  // (callers special-case the pattern "*" where Redis does: KEYS, SCAN).
+  if (subject.empty()) return pattern.empty();
   const char* p = pattern.data();
   const char* pend = p + pattern.size();
   const char* s = subject.data();

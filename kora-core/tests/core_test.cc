@@ -46,7 +46,9 @@ TEST_CASE("parse_int64 follows Redis's string2ll") {
 }
 
 TEST_CASE("glob_match supports Redis patterns") {
-  CHECK(glob_match("*", ""));
+  CHECK_FALSE(glob_match("*", ""));  // Redis: only KEYS/SCAN special-case "*"
+  CHECK_FALSE(glob_match("**", ""));
+  CHECK(glob_match("", ""));
   CHECK(glob_match("h?llo", "hello"));
   CHECK(glob_match("h*llo", "heeeello"));
   CHECK(glob_match("h[ae]llo", "hallo"));

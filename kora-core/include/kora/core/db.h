@@ -1,68 +1,152 @@
 #pragma once
 // Db: one numbered database of one shard's keyspace. Owned by a Shard and touched
-// only by that shard's thread: no member is thread-safe.
+// only by that shard's thread (or a transaction the shard is lent to): no member
+// is thread-safe.
 //
-// Expiry is lazy (an expired key is removed the first time it is looked up) plus a
-// bounded periodic sweep over the keys that carry a TTL (sweep_expired).
+// Memory layout. Every key is one record in the shard's Arena:
+//   [chain pointer | 16-bit access clock] [type+flags] [varint key length]
+//   [expiry, 8 bytes, only if the key has a TTL] [key bytes] [value]
+// where the value is a string of up to kInlineString bytes (varint length +
+// bytes), a pointer to an out-of-line std::string for longer strings (which grow
+// in place, amortized, under APPEND/SETRANGE), or a pointer to an aggregate
+// Object. The records hang off a chained hash table with power-of-two bucket
+// arrays and incremental rehashing, scanned with Redis's reverse-binary cursor,
+// so SCAN returns every key present for a whole scan even while the table grows
+// or shrinks. For 12-byte keys and 32-byte values a key costs 56 bytes of record
+// plus ~8 bytes of bucket array.
+//
+// Expiry is lazy (an expired key is removed when looked up) plus a bounded sweep
+// over the keys that carry a TTL (sweep_expired).
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <string_view>
-#include <memory>
-#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
+#include "kora/core/arena.h"
 #include "kora/core/object.h"
 #include "kora/core/result.h"
 
 namespace kora::core {
 
-// The value stored under one key: a string (its bytes) or an aggregate Object,
-// plus its expiry. Read through the accessors; change through Db, which keeps its
-// indexes (TTL set, memory accounting) in step.
+// The value stored under one key, and the key itself: a view over one record.
+// Read through the accessors; change through Db (a change may move the record).
 class Entry {
  public:
-  ValueType type() const { return type_; }
-  std::int64_t expire_at_ms() const { return expire_at_ms_; }  // 0: no expiry
+  Entry() = delete;
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+  ValueType type() const { return static_cast<ValueType>(meta() & kTypeMask); }
+  std::int64_t expire_at_ms() const;  // 0: no expiry
+  std::string_view key() const;
 
   // The bytes of a string. Precondition: type() == kString.
-  std::string_view str() const { return str_; }
+  std::string_view str() const;
+  // True when OBJECT ENCODING reports "raw" rather than "int" or "embstr".
+  bool raw_string() const;
 
   // The aggregate. Precondition: type() == T::kType.
   template <typename T>
-  T& as() { return static_cast<T&>(*obj_); }
-  template <typename T>
-  const T& as() const { return static_cast<const T&>(*obj_); }
-  Object* object() const { return obj_.get(); }
+  T& as() const { return static_cast<T&>(*object()); }
+  Object* object() const;
+
+  // Seconds clock (mod 2^16) of the last access, for OBJECT IDLETIME.
+  std::uint16_t access_clock() const { return static_cast<std::uint16_t>(head_ >> 48); }
 
  private:
   friend class Db;
-  std::string str_;
-  std::unique_ptr<Object> obj_;
-  std::int64_t expire_at_ms_ = 0;
-  ValueType type_ = ValueType::kString;
+  friend class KeyTable;
+  static constexpr unsigned char kTypeMask = 0x0f;
+  static constexpr unsigned char kHasTtl = 0x10;
+  static constexpr unsigned char kExternal = 0x20;  // string value is a std::string*
+  static constexpr unsigned char kRaw = 0x40;       // OBJECT ENCODING "raw"
+
+  const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(this); }
+  unsigned char* bytes() { return reinterpret_cast<unsigned char*>(this); }
+  unsigned char meta() const { return bytes()[8]; }
+  Entry* next() const { return reinterpret_cast<Entry*>(head_ & kPtrMask); }
+  void set_next(Entry* e) { head_ = (head_ & ~kPtrMask) | reinterpret_cast<std::uint64_t>(e); }
+  void touch(std::uint16_t clock) { head_ = (head_ & kPtrMask) | (std::uint64_t{clock} << 48); }
+  std::size_t key_offset(std::size_t* key_len) const;
+  std::size_t value_offset() const;
+  std::size_t record_size() const;
+
+  static constexpr std::uint64_t kPtrMask = (std::uint64_t{1} << 48) - 1;
+  std::uint64_t head_;  // bits 0-47: next in chain; 48-63: access clock
 };
 
-// A live entry and the key it is stored under. The key view stays valid until
-// the entry is erased.
+// A live entry. Stays valid until the key is erased or a Db call that takes it
+// by reference (set_string, set_object, set_expire, ...) updates it.
 struct EntryRef {
-  std::string_view key;
   Entry* entry = nullptr;
   explicit operator bool() const { return entry != nullptr; }
   Entry* operator->() const { return entry; }
+  std::string_view key() const { return entry->key(); }
+};
+
+// The chained hash table of one Db (Redis's dict, minus the features it does not
+// need): two bucket arrays during an incremental rehash.
+class KeyTable {
+ public:
+  KeyTable() = default;
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
+
+  Entry* find(std::string_view key, std::uint64_t hash) const;
+  // Precondition: no entry with this key. May start or advance a rehash.
+  void insert(Entry* e, std::uint64_t hash);
+  // Removes `e` (present, with this hash) from its chain.
+  void unlink(const Entry* e, std::uint64_t hash);
+  // Puts `to` where `from` is in its chain (same key).
+  void replace(const Entry* from, Entry* to, std::uint64_t hash);
+  std::size_t size() const { return t_[0].used + t_[1].used; }
+  std::size_t bucket_bytes() const { return (t_[0].buckets.size() + t_[1].buckets.size()) * sizeof(Entry*); }
+
+  // Moves up to `buckets` buckets of an ongoing rehash.
+  void rehash_step(std::size_t buckets);
+  // Calls fn(entry) for every entry of the bucket(s) at `cursor` and returns the
+  // next cursor (0 when the scan is complete): Redis's dictScan.
+  std::uint64_t scan(std::uint64_t cursor, const std::function<void(Entry*)>& fn) const;
+  // A uniformly chosen bucket's random entry; nullptr when empty.
+  Entry* random(std::mt19937_64& rng) const;
+  void for_each(const std::function<void(Entry*)>& fn) const;
+  // Unlinks every entry, calling fn on each (which frees it).
+  void clear(const std::function<void(Entry*)>& fn);
+
+ private:
+  struct Table {
+    std::vector<Entry*> buckets;
+    std::size_t used = 0;
+    std::size_t mask() const { return buckets.size() - 1; }
+  };
+  void maybe_resize();
+  bool rehashing() const { return !t_[1].buckets.empty(); }
+
+  Table t_[2];
+  std::size_t rehash_index_ = 0;
 };
 
 class Db {
  public:
+  // Strings up to this many bytes are stored inside the record.
+  static constexpr std::size_t kInlineString = 64;
+
   Db() = default;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
+  ~Db() { clear(); }
 
   // The live entry of `key`, or an empty ref. Removes the key first if it has
-  // expired at `now_ms`. O(1) average.
-  EntryRef find(std::string_view key, std::int64_t now_ms);
+  // expired at `now_ms`; records the access for OBJECT IDLETIME unless
+  // `touch` is false. O(1) average.
+  EntryRef find(std::string_view key, std::int64_t now_ms, bool touch = true);
 
   // The live entry of `key`, creating an empty string entry if absent (an expired
   // one is replaced). `created` tells which. O(1) average.
@@ -71,14 +155,23 @@ class Db {
   // Removes `key` whether or not it has expired; true if it was present.
   bool erase(std::string_view key);
 
-  // Makes `ref` a string holding `value` (replacing any aggregate). Keeps the
-  // expiry. The ref stays valid.
-  void set_string(EntryRef ref, std::string_view value);
-  // Appends to the string of `ref`. Precondition: ref is a string.
-  void append_string(EntryRef ref, std::string_view suffix);
+  // Sets (at_ms > 0) or clears (at_ms == 0) the expiry of a live entry.
+  void set_expire(EntryRef& ref, std::int64_t at_ms);
+  void set_expire(EntryRef&& ref, std::int64_t at_ms) { set_expire(ref, at_ms); }
+
+  // Makes `ref` a string holding `value` (replacing any aggregate), keeping the
+  // expiry. `raw` selects OBJECT ENCODING "raw" for short strings (as Redis
+  // reports for strings built by APPEND/SETRANGE).
+  void set_string(EntryRef& ref, std::string_view value, bool raw = false);
+  // Appends to the string of `ref` (amortized O(len(suffix)) for long strings).
+  void append_string(EntryRef& ref, std::string_view suffix);
+  // Overwrites bytes [offset, offset+len(bytes)) of the string of `ref`, zero-
+  // padding past its end (SETRANGE).
+  void write_string(EntryRef& ref, std::size_t offset, std::string_view bytes);
 
   // Replaces the value of `ref` with `obj` (COPY, RESTORE, *STORE). Keeps the expiry.
-  void set_object(EntryRef ref, std::unique_ptr<Object> obj);
+  void set_object(EntryRef& ref, std::unique_ptr<Object> obj);
+  void set_object(EntryRef&& ref, std::unique_ptr<Object> obj) { set_object(ref, std::move(obj)); }
 
   // The aggregate of type T under `key`: nullptr when the key is absent,
   // kWrongType when it holds another type.
@@ -93,40 +186,63 @@ class Db {
   // empty lists, hashes and sets). True if it deleted.
   bool erase_if_empty(std::string_view key);
 
-  // Sets (at_ms > 0) or clears (at_ms == 0) the expiry of a live entry.
-  void set_expire(EntryRef ref, std::int64_t at_ms);
+  // Copies the value and expiry of `src` (of any Db) to `key` in this Db,
+  // replacing what is there. Precondition: src is not the entry of `key` here.
+  EntryRef put_copy(std::string_view key, const Entry& src, std::int64_t now_ms);
+  // Moves the value and expiry of `key` to `new_key` in `dst` (which may be this
+  // Db), replacing what is there; `key` is gone afterwards. Precondition: key
+  // is live and new_key != key when dst is this Db.
+  void move_to(std::string_view key, Db& dst, std::string_view new_key, std::int64_t now_ms);
 
   // Keys present, counting those expired but not yet removed (as Redis's DBSIZE).
   std::size_t size() const { return table_.size(); }
   std::size_t expires_count() const { return expires_.size(); }
+  // Bytes used by records, buckets and out-of-line values (not aggregates).
+  std::size_t memory_bytes() const { return arena_.bytes_in_use() + table_.bucket_bytes() + external_bytes_; }
 
   void clear();
 
   // Removes expired keys among at most `budget` keys that carry a TTL, resuming
-  // where the previous call stopped; returns how many it removed.
+  // where the previous call stopped; also advances an ongoing rehash. Returns
+  // how many keys it removed.
   std::size_t sweep_expired(std::int64_t now_ms, std::size_t budget);
+
+  // One step of SCAN: calls fn for the live keys of the bucket(s) at `cursor`
+  // and returns the next cursor (0 = done). Every key present during a whole
+  // scan is returned at least once.
+  std::uint64_t scan(std::uint64_t cursor, std::int64_t now_ms,
+                     const std::function<void(const Entry&)>& fn) const;
+
+  // A random live key (RANDOMKEY), or nullopt when the Db has none.
+  std::optional<std::string> random_key(std::int64_t now_ms);
 
   // Calls fn(key, entry) for every live key at `now_ms`; fn must not modify the Db.
   void for_each(std::int64_t now_ms,
                 const std::function<void(std::string_view, const Entry&)>& fn) const;
 
+  // The seconds clock (mod 2^16) entries record on access.
+  static std::uint16_t access_clock_of(std::int64_t now_ms) {
+    return static_cast<std::uint16_t>(now_ms / 1000);
+  }
+
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const;
-  };
-  using Table = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  struct Layout;
+  Entry* build(std::string_view key, std::int64_t expire_at_ms, const Layout& value);
+  void destroy(Entry* e);
+  // Replaces record `ref` by `fresh` (same key) in the table and the TTL index.
+  void swap_record(EntryRef& ref, Entry* fresh);
+  bool expired(const Entry* e, std::int64_t now_ms) const {
+    std::int64_t at = e->expire_at_ms();
+    return at != 0 && at <= now_ms;
+  }
 
-  Table table_;
-
-  // Views of the keys in table_ that carry a TTL (node keys never move).
-  std::unordered_set<std::string_view, Hash, std::equal_to<>> expires_;
+  KeyTable table_;
+  Arena arena_;
+  std::unordered_set<Entry*> expires_;  // records that carry a TTL
   std::size_t sweep_bucket_ = 0;
+  std::size_t external_bytes_ = 0;
+  std::mt19937_64 rng_{0x6b6f7261};
 };
-
-}  // namespace kora::core
-
-namespace kora::core {
 
 template <typename T>
 Result<T*> Db::find_as(std::string_view key, std::int64_t now_ms) {

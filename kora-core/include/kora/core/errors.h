@@ -43,6 +43,11 @@ enum class Errc : unsigned char {
   kCountNegative,     // ERR COUNT can't be negative
   kMaxlenNegative,    // ERR MAXLEN can't be negative
   kCountNotPositive,  // ERR count should be greater than 0
+  kOffsetOutOfRange,  // ERR offset is out of range (SETRANGE)
+  kLcsNotString,      // ERR The specified keys must contain string values
+  kLcsLenAndIdx,      // ERR If you want both the length and indexes, please just use IDX.
+  kLcsTooBig,         // ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len
+  kLcsAllocFailed,    // ERR Insufficient memory, failed allocating transient memory for LCS
   kProtocol,          // ERR Protocol error: <detail>
 };
 

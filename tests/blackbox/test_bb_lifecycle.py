@@ -1,0 +1,109 @@
+"""Process lifecycle: the banner, clean exit on SIGTERM/SIGINT (also with busy and
+half-way clients connected). Each test owns its server."""
+
+import re
+import signal
+import socket
+import threading
+import time
+
+import pytest
+import redis
+
+import resp
+import servers
+from bbutil import make_client
+
+
+@pytest.fixture
+def own_kora(request):
+    started = []
+
+    def start(workers):
+        srv = servers.start_kora(workers)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:  # whatever a failing test left running
+        if srv.alive():
+            srv.terminate(signal.SIGKILL)
+        srv.cleanup_files()
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_banner_and_port(own_kora, workers):
+    a, b = own_kora(workers), own_kora(workers)
+    for srv in (a, b):
+        first = srv.output().split("\n", 1)[0]
+        assert re.fullmatch(rf"kora-cli: listening on 127\.0\.0\.1:{srv.port} with {workers} workers",
+                            first), first
+        assert 0 < srv.port < 65536
+    assert a.port != b.port  # --port 0 really picks a free port
+    assert make_client(a.port).ping() and make_client(b.port).ping()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("workers", [1, 4])
+def test_signal_clean_exit(own_kora, workers, sig):
+    srv = own_kora(workers)
+    c = make_client(srv.port)
+    c.set("k", "v")
+    c.close()
+    t0 = time.monotonic()
+    assert srv.terminate(sig) == 0
+    assert time.monotonic() - t0 < 5
+    # the port is released
+    with pytest.raises(OSError):
+        socket.create_connection((servers.HOST, srv.port), timeout=1).close()
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_sigterm_with_clients_connected(own_kora, workers):
+    srv = own_kora(workers)
+    idle = [make_client(srv.port, single_connection_client=True) for _ in range(5)]
+    for c in idle:
+        c.ping()
+    half = socket.create_connection((servers.HOST, srv.port), timeout=5)
+    half.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\nabc")  # a frame that never completes
+    raw = resp.RespConn(srv.port, timeout=5)
+    raw.command("HELLO", "3")
+    stop = threading.Event()
+    outcome = {"ok": 0, "err": None}
+
+    def busy():
+        c = make_client(srv.port, single_connection_client=True, socket_timeout=5)
+        try:
+            while not stop.is_set():
+                c.mset({f"b{i}": i for i in range(20)})
+                c.mget([f"b{i}" for i in range(20)])
+                outcome["ok"] += 1
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
+            outcome["err"] = e
+        finally:
+            c.close()
+
+    t = threading.Thread(target=busy, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 5
+    while outcome["ok"] < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert outcome["ok"] >= 20, "busy client made no progress"
+    status = srv.terminate(signal.SIGTERM)
+    stop.set()
+    t.join(timeout=10)
+    assert status == 0, f"exit status {status} (None = hung and killed)\n{srv.output()[-2000:]}"
+    assert not t.is_alive()
+    assert outcome["err"] is not None, "busy client never noticed the shutdown"
+    # every connection was closed by the server
+    assert raw.read_eof(timeout=2)
+    half.settimeout(2)
+    try:
+        assert half.recv(10) == b""
+    except ConnectionResetError:
+        pass  # closed with a reset: also closed
+    for c in idle:
+        with pytest.raises((redis.ConnectionError, redis.TimeoutError)):
+            c.ping()
+    raw.close()
+    half.close()

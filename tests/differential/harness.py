@@ -1,0 +1,187 @@
+r"""Differential harness: send the same commands to redis-server and kora-cli over raw
+sockets and require byte-identical replies.
+
+A scenario is a list of lines (from cases/*.txt or a Python list). Each line is one of:
+
+    # comment / blank line          ignored
+    CMD arg arg ...                 a command, shlex-split (POSIX rules: "" is an empty
+                                    argument, a backslash outside quotes escapes the next
+                                    character, so write glob escapes as 'h\*llo');
+                                    reply bytes must match exactly
+    @MOD [@MOD ...] CMD arg ...     a command with reply modifiers:
+        @ttl    integer replies compared by sign class only (-2, -1, >=0)
+        @sort   array elements sorted (by raw bytes) before comparing (KEYS)
+        @type   only the reply type byte is compared (INFO, COMMAND COUNT, CLIENT ID...)
+        @hello  HELLO reply compared with the value of "id" masked
+        @esc    each argument is Python-escape-decoded first ("a\\x00b" -> a NUL b)
+    @raw  <python bytes literal>    send these exact bytes, compare one reply
+    @rawn N <python bytes literal>  send these exact bytes, compare N replies
+    @send <python bytes literal>    send these exact bytes, read nothing
+    @closed                         both servers must have closed the connection; reconnects
+    @reconnect                      open fresh connections to both servers
+    @sleep SECONDS                  sleep (keep it tiny)
+    @quiet SECONDS                  neither server may send anything for SECONDS
+
+Every case file starts on fresh connections with all databases flushed (RESP2, db 0).
+A file named bug_*.txt reproduces an open kora divergence: give it a diagnosis in BUGS
+(test_diff_cases.py) and it runs as a strict xfail.
+"""
+
+import ast
+import codecs
+import shlex
+import time
+
+from resp import ConnectionClosed, RespConn
+
+MODIFIERS = {"@ttl", "@sort", "@type", "@hello", "@esc"}
+
+
+class Divergence(AssertionError):
+    pass
+
+
+def _sign_class(reply):
+    if reply.kind == ":":
+        v = reply.value
+        return b":%d" % (v if v < 0 else 1)
+    return reply.raw
+
+
+def normalize(reply, mods):
+    if "@type" in mods:
+        return reply.kind.encode()
+    if "@ttl" in mods:
+        return _sign_class(reply)
+    if "@sort" in mods and reply.kind in "*~" and reply.value is not None:
+        header = reply.raw[: reply.raw.index(b"\r\n") + 2]
+        return header + b"".join(sorted(e.raw for e in reply.value))
+    if "@hello" in mods and reply.kind in "*%" and reply.value:
+        items = list(reply.value)
+        out = []
+        for i, e in enumerate(items):
+            if i % 2 == 1 and items[i - 1].value == b"id":
+                out.append(b":<id>\r\n")
+            else:
+                out.append(e.raw)
+        header = reply.raw[: reply.raw.index(b"\r\n") + 2]
+        return header + b"".join(out)
+    return reply.raw
+
+
+def parse_command(text):
+    tokens = shlex.split(text, posix=True)
+    mods = set()
+    while tokens and tokens[0] in MODIFIERS:
+        mods.add(tokens.pop(0))
+    if "@esc" in mods:
+        tokens = [codecs.escape_decode(t.encode("utf-8"))[0] for t in tokens]
+    return mods, tokens
+
+
+def _literal(text):
+    value = ast.literal_eval(text.strip())
+    if isinstance(value, str):
+        value = value.encode("latin-1")
+    assert isinstance(value, bytes), f"not a bytes literal: {text!r}"
+    return value
+
+
+class Pair:
+    """One connection to each server."""
+
+    def __init__(self, redis_port, kora_port, timeout=10.0):
+        self.ports = {"redis": redis_port, "kora": kora_port}
+        self.timeout = timeout
+        self.conns = {}
+        self.reconnect()
+
+    def reconnect(self):
+        self.close()
+        self.conns = {name: RespConn(port, timeout=self.timeout) for name, port in self.ports.items()}
+
+    def close(self):
+        for c in self.conns.values():
+            c.close()
+        self.conns = {}
+
+    def _read(self, name):
+        try:
+            return self.conns[name].read_reply()
+        except ConnectionClosed:
+            return None
+
+    def exchange_raw(self, data, nreplies):
+        """Send `data` to both; return [(redis_reply, kora_reply)] * nreplies (None = closed)."""
+        for c in self.conns.values():
+            try:
+                c.send(data)
+            except OSError:
+                pass
+        return [(self._read("redis"), self._read("kora")) for _ in range(nreplies)]
+
+    def command(self, *args):
+        from resp import encode
+        return self.exchange_raw(encode(*args), 1)[0]
+
+
+def _show(reply, norm=None):
+    if reply is None:
+        return "<connection closed>"
+    text = repr(reply.raw if len(reply.raw) < 600 else reply.raw[:600] + b"...")
+    if norm is not None and norm != reply.raw:
+        text += f"  (normalized {norm!r})"
+    return text
+
+
+def run_scenario(pair, lines, where="scenario"):
+    """Run a scenario; raise Divergence naming the first line whose replies differ."""
+    for lineno, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        loc = f"{where}:{lineno}: {text}"
+        if text.startswith("@raw ") or text.startswith("@rawn ") or text.startswith("@send "):
+            head, rest = text.split(None, 1)
+            n = 1
+            if head == "@rawn":
+                count, rest = rest.split(None, 1)
+                n = int(count)
+            elif head == "@send":
+                n = 0
+            results = pair.exchange_raw(_literal(rest), n)
+            mods = set()
+        elif text == "@closed":
+            for name, conn in pair.conns.items():
+                if not conn.read_eof(timeout=5.0):
+                    raise Divergence(f"{loc}: {name} did not close the connection")
+            pair.reconnect()
+            continue
+        elif text == "@reconnect":
+            pair.reconnect()
+            continue
+        elif text.startswith("@quiet "):
+            secs = float(text.split()[1])
+            for name, conn in pair.conns.items():
+                extra = conn.peek(secs)
+                if extra:
+                    raise Divergence(f"{loc}: {name} sent {extra[:200]!r}")
+            continue
+        elif text.startswith("@sleep "):
+            time.sleep(float(text.split()[1]))
+            continue
+        else:
+            mods, args = parse_command(text)
+            assert args, f"{loc}: empty command"
+            results = [pair.command(*args)]
+        for i, (r, k) in enumerate(results):
+            nr = normalize(r, mods) if r is not None else None
+            nk = normalize(k, mods) if k is not None else None
+            if nr != nk:
+                idx = f" (reply {i + 1} of {len(results)})" if len(results) > 1 else ""
+                raise Divergence(f"{loc}{idx}\n  redis: {_show(r, nr)}\n  kora:  {_show(k, nk)}")
+
+
+def load_case_file(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().splitlines()
