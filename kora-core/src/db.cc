@@ -150,6 +150,7 @@ void KeyTable::insert(Entry* e, std::uint64_t hash) {
   e->set_next(head);
   head = e;
   ++table.used;
+  publish_size();
 }
 
 void KeyTable::unlink(const Entry* e, std::uint64_t hash) {
@@ -166,6 +167,7 @@ void KeyTable::unlink(const Entry* e, std::uint64_t hash) {
         head = cur->next();
       }
       --table.used;
+      publish_size();
       rehash_step(1);
       maybe_resize();
       return;
@@ -310,6 +312,7 @@ void KeyTable::clear(const std::function<void(Entry*)>& fn) {
   t_[0] = Table{};
   t_[1] = Table{};
   rehash_index_ = 0;
+  publish_size();
 }
 
 // ---------------------------------------------------------------- Db
@@ -576,7 +579,7 @@ void Db::move_to(std::string_view key, Db& dst, std::string_view new_key, std::i
 
 void Db::clear() {
   // Free the values, then every arena page at once.
-  table_.clear([this](Entry* e) {
+  table_.clear([](Entry* e) {
     if (e->type() != ValueType::kString) {
       delete e->object();
     } else if (e->meta() & Entry::kExternal) {

@@ -1,6 +1,7 @@
 #include "kora/core/key_ops.h"
 
 #include "kora/core/glob.h"
+#include "kora/core/numbers.h"
 
 namespace kora::core {
 
@@ -10,7 +11,7 @@ bool op_del(Db& db, std::string_view key, std::int64_t now_ms) {
 }
 
 bool op_exists(Db& db, std::string_view key, std::int64_t now_ms) {
-  return static_cast<bool>(db.find(key, now_ms));
+  return static_cast<bool>(db.find(key, now_ms, /*touch=*/false));
 }
 
 bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t now_ms,
@@ -31,7 +32,7 @@ bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t
 }
 
 std::int64_t op_pttl(Db& db, std::string_view key, std::int64_t now_ms) {
-  EntryRef ref = db.find(key, now_ms);
+  EntryRef ref = db.find(key, now_ms, /*touch=*/false);
   if (!ref) return -2;
   if (ref->expire_at_ms() == 0) return -1;
   return ref->expire_at_ms() - now_ms;
@@ -45,7 +46,7 @@ bool op_persist(Db& db, std::string_view key, std::int64_t now_ms) {
 }
 
 std::string_view op_type(Db& db, std::string_view key, std::int64_t now_ms) {
-  EntryRef ref = db.find(key, now_ms);
+  EntryRef ref = db.find(key, now_ms, /*touch=*/false);
   return ref ? type_name(ref->type()) : std::string_view("none");
 }
 
@@ -56,6 +57,47 @@ std::vector<std::string> op_keys(const Db& db, std::string_view pattern, std::in
     if (all || glob_match(pattern, key)) out.emplace_back(key);
   });
   return out;
+}
+
+}  // namespace kora::core
+
+namespace kora::core {
+
+bool op_touch(Db& db, std::string_view key, std::int64_t now_ms) {
+  return static_cast<bool>(db.find(key, now_ms, /*touch=*/true));
+}
+
+std::int64_t op_expire_time_ms(Db& db, std::string_view key, std::int64_t now_ms) {
+  EntryRef ref = db.find(key, now_ms, /*touch=*/false);
+  if (!ref) return -2;
+  return ref->expire_at_ms() == 0 ? -1 : ref->expire_at_ms();
+}
+
+Result<bool> op_rename(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst,
+                       bool only_if_absent, std::int64_t now_ms) {
+  EntryRef ref = src_db.find(src, now_ms, /*touch=*/false);
+  if (!ref) return Errc::kNoSuchKey;
+  if (&src_db == &dst_db && src == dst) return !only_if_absent;
+  if (only_if_absent && dst_db.find(dst, now_ms, false)) return false;
+  src_db.move_to(src, dst_db, dst, now_ms);
+  return true;
+}
+
+bool op_copy(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst, bool replace,
+             std::int64_t now_ms) {
+  EntryRef ref = src_db.find(src, now_ms, /*touch=*/false);
+  if (!ref) return false;
+  if (!replace && dst_db.find(dst, now_ms, false)) return false;
+  dst_db.put_copy(dst, *ref.entry, now_ms);
+  return true;
+}
+
+std::string_view object_encoding(const Entry& e) {
+  if (e.type() != ValueType::kString) return e.object()->encoding();
+  std::string_view s = e.str();
+  if (e.raw_string()) return "raw";
+  if (s.size() <= 20 && parse_int64(s)) return "int";
+  return s.size() <= 44 ? "embstr" : "raw";
 }
 
 }  // namespace kora::core

@@ -82,6 +82,10 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
     }
     return;
   }
+  if (spec.route) {
+    plan.shard = spec.route(argv, shards);
+    return;
+  }
   if (spec.key_finder || (spec.flags & kMultiShard)) {
     // Commands whose keys are found by a function, or that need every key at
     // once: they run whole, on one shard or under a cross-shard transaction.
@@ -98,10 +102,11 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
     }
     return;
   }
-  if (spec.first_key <= 0) return;
+  const int argc = static_cast<int>(argv.size());
+  // No key at all (keyless, or too few arguments: the handler reports that).
+  if (spec.first_key <= 0 || spec.first_key >= argc) return;
 
   // Fast path: the common single-key command.
-  const int argc = static_cast<int>(argv.size());
   const int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
   plan.shard = engine.shard_for(argv[static_cast<std::size_t>(spec.first_key)]);
   plan.key_count = 1;

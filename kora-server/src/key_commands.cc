@@ -1,8 +1,17 @@
 // Type-independent key commands (Redis's db.c / expire.c).
 #include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "args.h"
+#include "kora/core/glob.h"
 #include "kora/core/key_ops.h"
+#include "kora/core/numbers.h"
 #include "kora/server/command.h"
 
 namespace kora::server {
@@ -100,6 +109,223 @@ void flushall_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+void touch_command(CommandContext& ctx) {
+  std::int64_t n = 0;
+  for (std::size_t i = 1; i < ctx.argv.size(); ++i) n += core::op_touch(ctx.db(), ctx.argv[i], ctx.now_ms);
+  ctx.reply.integer(n);
+}
+
+void expiretime_command(CommandContext& ctx) {
+  std::int64_t ms = core::op_expire_time_ms(ctx.db(), ctx.argv[1], ctx.now_ms);
+  ctx.reply.integer(ms < 0 ? ms : ms / 1000);
+}
+
+void pexpiretime_command(CommandContext& ctx) {
+  ctx.reply.integer(core::op_expire_time_ms(ctx.db(), ctx.argv[1], ctx.now_ms));
+}
+
+// RENAME / RENAMENX: the two keys may live on different shards; the command then
+// runs as a cross-shard transaction and db_for() reaches both.
+void rename_generic(CommandContext& ctx, bool nx) {
+  auto r = core::op_rename(ctx.db_for(ctx.argv[1]), ctx.argv[1], ctx.db_for(ctx.argv[2]), ctx.argv[2],
+                           nx, ctx.now_ms);
+  if (!r.ok()) return ctx.reply.error(r.error().message);
+  if (nx) {
+    ctx.reply.integer(*r ? 1 : 0);
+  } else {
+    ctx.reply.ok();
+  }
+}
+void rename_command(CommandContext& ctx) { rename_generic(ctx, false); }
+void renamenx_command(CommandContext& ctx) { rename_generic(ctx, true); }
+
+// COPY source destination [DB destination-db] [REPLACE]
+void copy_command(CommandContext& ctx) {
+  int dst_db = ctx.db_index;
+  bool replace = false;
+  for (std::size_t j = 3; j < ctx.argv.size(); ++j) {
+    if (iequals(ctx.argv[j], "replace")) {
+      replace = true;
+    } else if (iequals(ctx.argv[j], "db") && j + 1 < ctx.argv.size()) {
+      auto index = to_int(ctx.argv[++j]);
+      if (!index) return ctx.error(Errc::kNotInteger);
+      if (*index < 0 || *index >= core::Shard::kDbCount) return ctx.error(Errc::kDbIndexOutOfRange);
+      dst_db = static_cast<int>(*index);
+    } else {
+      return ctx.error(Errc::kSyntax);
+    }
+  }
+  if (dst_db == ctx.db_index && ctx.argv[1] == ctx.argv[2]) {
+    return ctx.reply.error("ERR source and destination objects are the same");
+  }
+  core::Db& dst = ctx.engine.shard(ctx.engine.shard_for(ctx.argv[2])).db(dst_db);
+  ctx.reply.integer(core::op_copy(ctx.db_for(ctx.argv[1]), ctx.argv[1], dst, ctx.argv[2], replace,
+                                  ctx.now_ms));
+}
+
+// MOVE key db: the key stays on its shard, so this is shard-local.
+void move_command(CommandContext& ctx) {
+  auto index = to_int(ctx.argv[2]);
+  if (!index) return ctx.error(Errc::kNotInteger);
+  if (*index < 0 || *index >= core::Shard::kDbCount) return ctx.error(Errc::kDbIndexOutOfRange);
+  int dst = static_cast<int>(*index);
+  if (dst == ctx.db_index) return ctx.reply.error("ERR source and destination objects are the same");
+  core::Db& from = ctx.db();
+  core::Db& to = ctx.shard.db(dst);
+  if (!from.find(ctx.argv[1], ctx.now_ms, false) || to.find(ctx.argv[1], ctx.now_ms, false)) {
+    return ctx.reply.integer(0);
+  }
+  from.move_to(ctx.argv[1], to, ctx.argv[1], ctx.now_ms);
+  ctx.reply.integer(1);
+}
+
+// RANDOMKEY runs on every shard: each part reports [live key count, a random key];
+// the merge picks a shard with probability proportional to its size.
+void randomkey_part(CommandContext& ctx) {
+  auto key = ctx.db().random_key(ctx.now_ms);
+  ctx.reply.array(2);
+  ctx.reply.integer(static_cast<std::int64_t>(ctx.db().size()));
+  if (key) {
+    ctx.reply.bulk(*key);
+  } else {
+    ctx.reply.null();
+  }
+}
+
+void randomkey_merge(std::span<const std::string_view>, const std::vector<protocol::Reply>& parts,
+                     ServerState*, protocol::ReplyWriter& out) {
+  std::int64_t total = 0;
+  for (const auto& p : parts) {
+    if (!p.elements[1].is_null()) total += p.elements[0].integer;
+  }
+  if (total == 0) return out.null();
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::int64_t pick = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(total));
+  for (const auto& p : parts) {
+    if (p.elements[1].is_null()) continue;
+    if (pick < p.elements[0].integer) return out.bulk(p.elements[1].str);
+    pick -= p.elements[0].integer;
+  }
+  out.null();
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor carries the
+// shard in its low bits and that shard's table cursor above them; shards are
+// scanned one after the other.
+unsigned shard_bits(std::size_t shards) {
+  unsigned bits = 0;
+  while ((std::size_t{1} << bits) < shards) ++bits;
+  return bits;
+}
+
+core::ShardId scan_route(std::span<const std::string_view> argv, std::size_t shards) {
+  auto cursor = core::parse_scan_cursor(argv[1]);
+  if (!cursor || shards == 1) return 0;
+  std::uint64_t shard = *cursor & ((std::uint64_t{1} << shard_bits(shards)) - 1);
+  return static_cast<core::ShardId>(shard < shards ? shard : 0);
+}
+
+void scan_command(CommandContext& ctx) {
+  auto cursor = core::parse_scan_cursor(ctx.argv[1]);
+  if (!cursor) return ctx.reply.error("ERR invalid cursor");
+  std::int64_t count = 10;
+  std::string_view pattern, type;
+  bool use_pattern = false, use_type = false;
+  for (std::size_t j = 2; j < ctx.argv.size(); ++j) {
+    bool more = j + 1 < ctx.argv.size();
+    if (iequals(ctx.argv[j], "count") && more) {
+      auto n = to_int(ctx.argv[++j]);
+      if (!n) return ctx.error(Errc::kNotInteger);
+      if (*n < 1) return ctx.error(Errc::kSyntax);
+      count = *n;
+    } else if (iequals(ctx.argv[j], "match") && more) {
+      pattern = ctx.argv[++j];
+      use_pattern = !(pattern == "*");
+    } else if (iequals(ctx.argv[j], "type") && more) {
+      type = ctx.argv[++j];
+      use_type = true;
+    } else {
+      return ctx.error(Errc::kSyntax);
+    }
+  }
+  const std::size_t shards = ctx.engine.shard_count();
+  const unsigned bits = shard_bits(shards);
+  std::uint64_t shard = *cursor & ((std::uint64_t{1} << bits) - 1);
+  std::uint64_t table_cursor = *cursor >> bits;
+  std::vector<std::string> keys;
+  if (shard < shards) {
+    // As Redis: visit buckets until COUNT keys are gathered (before filtering)
+    // or 10*COUNT steps have been taken.
+    std::int64_t steps = count * 10;
+    do {
+      table_cursor = ctx.db().scan(table_cursor, ctx.now_ms, [&](const core::Entry& e) {
+        if (use_pattern && !core::glob_match(pattern, e.key())) return;
+        if (use_type && !iequals(core::type_name(e.type()), type)) return;
+        keys.emplace_back(e.key());
+      });
+    } while (table_cursor != 0 && steps-- > 0 && static_cast<std::int64_t>(keys.size()) < count);
+  }
+  std::uint64_t next = 0;
+  if (shard < shards) {
+    if (table_cursor != 0) {
+      next = (table_cursor << bits) | shard;
+    } else {
+      // The next shard that holds keys, from its beginning; 0 when none is left.
+      // (A shard that gains its first key during the scan may be skipped: such a
+      // key was not present for the whole scan.)
+      for (std::uint64_t s = shard + 1; s < shards; ++s) {
+        if (ctx.engine.shard(static_cast<core::ShardId>(s)).db(ctx.db_index).size_hint() > 0) {
+          next = s;
+          break;
+        }
+      }
+    }
+  }
+  ctx.reply.array(2);
+  ctx.reply.bulk(std::to_string(next));
+  ctx.reply.array(keys.size());
+  for (const auto& k : keys) ctx.reply.bulk(k);
+}
+
+// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key
+void object_command(CommandContext& ctx) {
+  std::string_view sub = ctx.argv[1];
+  bool known = iequals(sub, "encoding") || iequals(sub, "freq") || iequals(sub, "idletime") ||
+               iequals(sub, "refcount");
+  if (!known) {
+    std::string detail(sub.substr(0, 128));
+    detail += '\0';
+    detail += "OBJECT";
+    return ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, detail));
+  }
+  if (ctx.argv.size() != 3) {
+    std::string name = "object|";
+    for (char c : sub) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ctx.reply.error(core::error_message(Errc::kWrongArity, name));
+  }
+  core::EntryRef ref = ctx.db().find(ctx.argv[2], ctx.now_ms, /*touch=*/false);
+  if (!ref) return ctx.reply.null();
+  if (iequals(sub, "encoding")) {
+    ctx.reply.bulk(core::object_encoding(*ref.entry));
+  } else if (iequals(sub, "freq")) {
+    ctx.reply.error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  } else if (iequals(sub, "idletime")) {
+    auto now = core::Db::access_clock_of(ctx.now_ms);
+    ctx.reply.integer(static_cast<std::uint16_t>(now - ref->access_clock()));
+  } else {
+    // Redis shares the objects of small integers (0..9999) between keys.
+    bool shared = false;
+    if (ref->type() == core::ValueType::kString && core::object_encoding(*ref.entry) == "int") {
+      auto v = core::parse_int64(ref->str());
+      shared = v && *v >= 0 && *v < 10000;
+    }
+    ctx.reply.integer(shared ? 2147483647 : 1);
+  }
+}
+
 void select_command(CommandContext& ctx) {
   auto index = to_int(ctx.argv[1]);
   if (!index) return ctx.error(Errc::kNotInteger);
@@ -124,6 +350,16 @@ const std::array kKeyCommands = {
     CommandSpec{"dbsize", 1, kReadOnly | kFast | kAllShards, 0, 0, 0, dbsize_command, Fanout::kSumIntegers, nullptr, "@keyspace @read @fast"},
     CommandSpec{"flushdb", -1, kWrite | kAllShards, 0, 0, 0, flushdb_command, Fanout::kAllOk, nullptr, "@keyspace @write @slow @dangerous"},
     CommandSpec{"flushall", -1, kWrite | kAllShards, 0, 0, 0, flushall_command, Fanout::kAllOk, nullptr, "@keyspace @write @slow @dangerous"},
+    CommandSpec{"touch", -2, kReadOnly | kFast, 1, -1, 1, touch_command, Fanout::kSumIntegers, nullptr, "@keyspace @read @fast"},
+    CommandSpec{"expiretime", 2, kReadOnly | kFast, 1, 1, 1, expiretime_command, Fanout::kNone, nullptr, "@keyspace @read @fast"},
+    CommandSpec{"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, pexpiretime_command, Fanout::kNone, nullptr, "@keyspace @read @fast"},
+    CommandSpec{"rename", 3, kWrite | kMultiShard, 1, 2, 1, rename_command, Fanout::kNone, nullptr, "@keyspace @write @slow"},
+    CommandSpec{"renamenx", 3, kWrite | kFast | kMultiShard, 1, 2, 1, renamenx_command, Fanout::kNone, nullptr, "@keyspace @write @fast"},
+    CommandSpec{"copy", -3, kWrite | kMultiShard, 1, 2, 1, copy_command, Fanout::kNone, nullptr, "@keyspace @write @slow"},
+    CommandSpec{"move", 3, kWrite | kFast, 1, 1, 1, move_command, Fanout::kNone, nullptr, "@keyspace @write @fast"},
+    CommandSpec{"randomkey", 1, kReadOnly | kAllShards, 0, 0, 0, randomkey_part, Fanout::kCustom, randomkey_merge, "@keyspace @read @slow"},
+    CommandSpec{"scan", -2, kReadOnly, 0, 0, 0, scan_command, Fanout::kNone, nullptr, "@keyspace @read @slow", nullptr, scan_route},
+    CommandSpec{"object", -2, kReadOnly, 2, 2, 1, object_command, Fanout::kNone, nullptr, "@keyspace @read @slow"},
     CommandSpec{"select", 2, kLoading | kStale | kFast | kConnection, 0, 0, 0, select_command, Fanout::kNone, nullptr, "@keyspace @fast"},
 };
 

@@ -18,6 +18,7 @@
 // Expiry is lazy (an expired key is removed when looked up) plus a bounded sweep
 // over the keys that carry a TTL (sweep_expired).
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -107,6 +108,8 @@ class KeyTable {
   // Puts `to` where `from` is in its chain (same key).
   void replace(const Entry* from, Entry* to, std::uint64_t hash);
   std::size_t size() const { return t_[0].used + t_[1].used; }
+  // size(), readable from any thread (relaxed; may lag a concurrent change).
+  std::size_t size_hint() const { return size_hint_.load(std::memory_order_relaxed); }
   std::size_t bucket_bytes() const { return (t_[0].buckets.size() + t_[1].buckets.size()) * sizeof(Entry*); }
 
   // Moves up to `buckets` buckets of an ongoing rehash.
@@ -129,8 +132,11 @@ class KeyTable {
   void maybe_resize();
   bool rehashing() const { return !t_[1].buckets.empty(); }
 
+  void publish_size() { size_hint_.store(size(), std::memory_order_relaxed); }
+
   Table t_[2];
   std::size_t rehash_index_ = 0;
+  std::atomic<std::size_t> size_hint_{0};
 };
 
 class Db {
@@ -196,6 +202,8 @@ class Db {
 
   // Keys present, counting those expired but not yet removed (as Redis's DBSIZE).
   std::size_t size() const { return table_.size(); }
+  // size(), readable from any thread (relaxed): lets SCAN skip empty shards.
+  std::size_t size_hint() const { return table_.size_hint(); }
   std::size_t expires_count() const { return expires_.size(); }
   // Bytes used by records, buckets and out-of-line values (not aggregates).
   std::size_t memory_bytes() const { return arena_.bytes_in_use() + table_.bucket_bytes() + external_bytes_; }

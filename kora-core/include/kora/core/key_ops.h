@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kora/core/db.h"
+#include "kora/core/result.h"
 
 namespace kora::core {
 
@@ -37,6 +38,25 @@ bool op_persist(Db& db, std::string_view key, std::int64_t now_ms);
 
 // TYPE: "none" when absent.
 std::string_view op_type(Db& db, std::string_view key, std::int64_t now_ms);
+
+// TOUCH for one key: records the access; true when the key exists.
+bool op_touch(Db& db, std::string_view key, std::int64_t now_ms);
+
+// Absolute expiry in ms (EXPIRETIME/PEXPIRETIME): -2 absent, -1 no expiry.
+std::int64_t op_expire_time_ms(Db& db, std::string_view key, std::int64_t now_ms);
+
+// RENAME / RENAMENX from src in src_db to dst in dst_db (the Dbs may belong to
+// different shards; the caller holds both). Moves value and TTL. kNoSuchKey
+// when src is absent; false when only_if_absent and dst exists.
+Result<bool> op_rename(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst,
+                       bool only_if_absent, std::int64_t now_ms);
+
+// COPY: false when src is absent, or dst exists and !replace.
+bool op_copy(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst, bool replace,
+             std::int64_t now_ms);
+
+// OBJECT ENCODING of an entry, as Redis 7.0 names it.
+std::string_view object_encoding(const Entry& e);
 
 // KEYS: every live key matching the glob `pattern` (kora/core/glob.h). O(N).
 std::vector<std::string> op_keys(const Db& db, std::string_view pattern, std::int64_t now_ms);

@@ -39,7 +39,7 @@ class Object {
 // The size thresholds at which compact encodings convert, with Redis's CONFIG
 // names. Process-wide; set by CONFIG SET from any thread, read relaxed.
 struct EncodingLimits {
-  std::atomic<std::int64_t> hash_max_listpack_entries{128};
+  std::atomic<std::int64_t> hash_max_listpack_entries{512};
   std::atomic<std::int64_t> hash_max_listpack_value{64};
   std::atomic<std::int64_t> set_max_intset_entries{512};
   std::atomic<std::int64_t> list_max_listpack_size{-2};  // -2: 8 KiB nodes

@@ -76,6 +76,10 @@ enum CommandFlag : std::uint32_t {
 // reports the error).
 using KeyFinder = void (*)(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out);
 
+// Picks the shard a keyless command runs on from its arguments (SCAN: the
+// cursor names the shard). Returns a value < shard_count.
+using ShardRoute = core::ShardId (*)(std::span<const std::string_view> argv, std::size_t shard_count);
+
 // How the parts of a command that runs on several shards are merged.
 enum class Fanout : unsigned char {
   kNone,          // one shard only (all keys on one shard, or a keyless command)
@@ -104,6 +108,7 @@ struct CommandSpec {
   MergeFn merge = nullptr;  // kCustom only
   std::string_view acl_categories = "";  // space separated, e.g. "@read @string @fast"
   KeyFinder key_finder = nullptr;        // overrides first/last/step when set
+  ShardRoute route = nullptr;            // keyless commands: where to run (default: home)
 };
 
 // Every command Kora serves, looked up case-insensitively. Immutable after
