@@ -26,6 +26,7 @@ CommandTable::CommandTable() {
   add(list_commands());
   add(hash_commands());
   add(set_commands());
+  add(config_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) index().emplace(std::string(specs_[i].name), i);

@@ -138,5 +138,6 @@ std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> list_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> set_commands();
+std::span<const CommandSpec> config_commands();
 
 }  // namespace kora::server
