@@ -1,8 +1,11 @@
 // String commands (Redis's t_string.c): handlers parse, call kora-core's
 // string_ops, and reply.
 #include <array>
+#include <optional>
+#include <vector>
 
 #include "args.h"
+#include "kora/core/numbers.h"
 #include "kora/core/string_ops.h"
 #include "kora/server/command.h"
 
@@ -160,6 +163,216 @@ void mset_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+// An option name as Redis compares it: as a C string, so up to the first NUL.
+std::string_view c_str(std::string_view s) { return s.substr(0, s.find('\0')); }
+
+// The absolute expiry (ms) of an EX/PX/EXAT/PXAT argument, validated as Redis's
+// getExpireMillisecondsOrReply: kNotInteger, or kInvalidExpire (not positive, or
+// overflowing) to be reported with ctx.error().
+core::Result<std::int64_t> expire_at_ms(std::string_view arg, bool seconds, bool relative,
+                                        std::int64_t now_ms) {
+  auto v = to_int(arg);
+  if (!v) return Errc::kNotInteger;
+  std::int64_t ms = *v;
+  if (ms <= 0 || (seconds && ms > INT64_MAX / 1000)) return Errc::kInvalidExpire;
+  if (seconds) ms *= 1000;
+  if (relative) {
+    if (ms > INT64_MAX - now_ms) return Errc::kInvalidExpire;
+    ms += now_ms;
+  }
+  return ms;
+}
+
+void reply_optional(CommandContext& ctx, const std::optional<std::string>& v) {
+  if (v) {
+    ctx.reply.bulk(*v);
+  } else {
+    ctx.reply.null();
+  }
+}
+
+void setnx_command(CommandContext& ctx) {
+  core::SetOptions opts;
+  opts.condition = core::SetOptions::Condition::kIfAbsent;
+  auto r = core::op_set(ctx.db(), ctx.argv[1], ctx.argv[2], opts, ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  ctx.reply.integer(r->written ? 1 : 0);
+}
+
+// SETEX key seconds value / PSETEX key milliseconds value.
+void setex_generic(CommandContext& ctx, bool seconds) {
+  auto at = expire_at_ms(ctx.argv[2], seconds, true, ctx.now_ms);
+  if (!at.ok()) return ctx.error(at.code());
+  core::SetOptions opts;
+  opts.expire_at_ms = *at;
+  auto r = core::op_set(ctx.db(), ctx.argv[1], ctx.argv[3], opts, ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  ctx.reply.ok();
+}
+
+void setex_command(CommandContext& ctx) { setex_generic(ctx, true); }
+void psetex_command(CommandContext& ctx) { setex_generic(ctx, false); }
+
+// GETSET is SET key value GET (the TTL is dropped).
+void getset_command(CommandContext& ctx) {
+  core::SetOptions opts;
+  opts.get = true;
+  auto r = core::op_set(ctx.db(), ctx.argv[1], ctx.argv[2], opts, ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  reply_optional(ctx, r->previous);
+}
+
+void getdel_command(CommandContext& ctx) {
+  auto r = core::op_getdel(ctx.db(), ctx.argv[1], ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  reply_optional(ctx, *r);
+}
+
+// GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST], parsed as Redis 7's
+// parseExtendedStringArgumentsOrReply(COMMAND_GET). Errors come in Redis's order:
+// syntax, then (missing key: nil) WRONGTYPE, then the expire value.
+void getex_command(CommandContext& ctx) {
+  enum : unsigned { kPersist = 1, kEX = 2, kPX = 4, kEXAT = 8, kPXAT = 16 };
+  unsigned flags = 0;
+  std::string_view expire_arg;
+  const auto& argv = ctx.argv;
+  for (std::size_t j = 2; j < argv.size(); ++j) {
+    std::string_view opt = c_str(argv[j]);
+    bool has_next = j + 1 < argv.size();
+    if (iequals(opt, "persist") && !(flags & (kEX | kEXAT | kPX | kPXAT))) {
+      flags |= kPersist;
+    } else if (iequals(opt, "ex") && !(flags & (kPersist | kEXAT | kPX | kPXAT)) && has_next) {
+      flags |= kEX;
+      expire_arg = argv[++j];
+    } else if (iequals(opt, "px") && !(flags & (kPersist | kEX | kEXAT | kPXAT)) && has_next) {
+      flags |= kPX;
+      expire_arg = argv[++j];
+    } else if (iequals(opt, "exat") && !(flags & (kPersist | kEX | kPX | kPXAT)) && has_next) {
+      flags |= kEXAT;
+      expire_arg = argv[++j];
+    } else if (iequals(opt, "pxat") && !(flags & (kPersist | kEX | kEXAT | kPX)) && has_next) {
+      flags |= kPXAT;
+      expire_arg = argv[++j];
+    } else {
+      return ctx.error(Errc::kSyntax);
+    }
+  }
+  core::GetExOptions opts;
+  if (flags & kPersist) opts.ttl = core::GetExOptions::Ttl::kPersist;
+  if (flags & (kEX | kPX | kEXAT | kPXAT)) {
+    auto at = expire_at_ms(expire_arg, (flags & (kEX | kEXAT)) != 0, (flags & (kEX | kPX)) != 0,
+                           ctx.now_ms);
+    if (!at.ok()) {
+      // Reported only for an existing string key.
+      auto value = core::op_get(ctx.db(), argv[1], ctx.now_ms);
+      if (reply_if_error(ctx, value)) return;
+      if (!value->has_value()) return ctx.reply.null();
+      return ctx.error(at.code());
+    }
+    opts.ttl = core::GetExOptions::Ttl::kSet;
+    opts.expire_at_ms = *at;
+  }
+  auto r = core::op_getex(ctx.db(), argv[1], opts, ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  reply_optional(ctx, *r);
+}
+
+// MSETNX runs whole (kMultiShard): all keys are checked, then all set, atomically
+// even when they live on several shards.
+void msetnx_command(CommandContext& ctx) {
+  if (ctx.argv.size() % 2 == 0) return ctx.error(Errc::kWrongArity);
+  std::vector<core::DbKeyValue> items;
+  items.reserve(ctx.argv.size() / 2);
+  for (std::size_t i = 1; i + 1 < ctx.argv.size(); i += 2) {
+    items.push_back({&ctx.db_for(ctx.argv[i]), ctx.argv[i], ctx.argv[i + 1]});
+  }
+  ctx.reply.integer(core::op_msetnx(items, ctx.now_ms) ? 1 : 0);
+}
+
+// GETRANGE key start end (and its old name SUBSTR).
+void getrange_command(CommandContext& ctx) {
+  auto start = to_int(ctx.argv[2]);
+  if (!start) return ctx.error(Errc::kNotInteger);
+  auto end = to_int(ctx.argv[3]);
+  if (!end) return ctx.error(Errc::kNotInteger);
+  auto r = core::op_getrange(ctx.db(), ctx.argv[1], *start, *end, ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  ctx.reply.bulk(*r);
+}
+
+void setrange_command(CommandContext& ctx) {
+  auto offset = to_int(ctx.argv[2]);
+  if (!offset) return ctx.error(Errc::kNotInteger);
+  auto r = core::op_setrange(ctx.db(), ctx.argv[1], *offset, ctx.argv[3], ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  ctx.reply.integer(static_cast<std::int64_t>(*r));
+}
+
+void incrbyfloat_command(CommandContext& ctx) {
+  auto incr = core::parse_long_double(ctx.argv[2]);
+  if (!incr) {
+    // Redis checks the key's type before the increment.
+    auto type = core::op_strlen(ctx.db(), ctx.argv[1], ctx.now_ms);
+    if (reply_if_error(ctx, type)) return;
+    return ctx.error(Errc::kNotFloat);
+  }
+  auto r = core::op_incr_by_float(ctx.db(), ctx.argv[1], *incr, ctx.now_ms);
+  if (reply_if_error(ctx, r)) return;
+  ctx.reply.bulk(*r);
+}
+
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]. The two keys may live on
+// different shards (kMultiShard). Errors in Redis's order: key types, options,
+// LEN with IDX, table size.
+void lcs_command(CommandContext& ctx) {
+  const auto& argv = ctx.argv;
+  auto inputs = core::op_lcs_inputs(ctx.db_for(argv[1]), argv[1], ctx.db_for(argv[2]), argv[2],
+                                    ctx.now_ms);
+  if (reply_if_error(ctx, inputs)) return;
+  bool idx = false, len = false, with_len = false;
+  std::int64_t min_len = 0;
+  for (std::size_t j = 3; j < argv.size(); ++j) {
+    std::string_view opt = c_str(argv[j]);
+    if (iequals(opt, "idx")) {
+      idx = true;
+    } else if (iequals(opt, "len")) {
+      len = true;
+    } else if (iequals(opt, "withmatchlen")) {
+      with_len = true;
+    } else if (iequals(opt, "minmatchlen") && j + 1 < argv.size()) {
+      auto v = to_int(argv[++j]);
+      if (!v) return ctx.error(Errc::kNotInteger);
+      min_len = *v < 0 ? 0 : *v;
+    } else {
+      return ctx.error(Errc::kSyntax);
+    }
+  }
+  if (idx && len) return ctx.error(Errc::kLcsLenAndIdx);
+  core::LcsOptions opts;
+  opts.want_string = !idx && !len;
+  opts.want_matches = idx;
+  opts.min_match_len = min_len;
+  auto r = core::compute_lcs(inputs->first, inputs->second, opts);
+  if (reply_if_error(ctx, r)) return;
+  if (len) return ctx.reply.integer(static_cast<std::int64_t>(r->length));
+  if (!idx) return ctx.reply.bulk(r->lcs);
+  ctx.reply.map(2);
+  ctx.reply.bulk("matches");
+  ctx.reply.array(r->matches.size());
+  for (const core::LcsMatch& m : r->matches) {
+    ctx.reply.array(with_len ? 3 : 2);
+    ctx.reply.array(2);
+    ctx.reply.integer(m.a_start);
+    ctx.reply.integer(m.a_end);
+    ctx.reply.array(2);
+    ctx.reply.integer(m.b_start);
+    ctx.reply.integer(m.b_end);
+    if (with_len) ctx.reply.integer(m.len);
+  }
+  ctx.reply.bulk("len");
+  ctx.reply.integer(static_cast<std::int64_t>(r->length));
+}
+
 constexpr std::uint32_t kWriteDenyOom = kWrite;
 
 const std::array kStringCommands = {
@@ -173,6 +386,18 @@ const std::array kStringCommands = {
     CommandSpec{"strlen", 2, kReadOnly | kFast, 1, 1, 1, strlen_command, Fanout::kNone, nullptr, "@read @string @fast"},
     CommandSpec{"mget", -2, kReadOnly | kFast, 1, -1, 1, mget_command, Fanout::kScatter, nullptr, "@read @string @fast"},
     CommandSpec{"mset", -3, kWriteDenyOom, 1, -1, 2, mset_command, Fanout::kAllOk, nullptr, "@write @string @slow"},
+    CommandSpec{"setnx", 3, kWriteDenyOom | kFast, 1, 1, 1, setnx_command, Fanout::kNone, nullptr, "@write @string @fast"},
+    CommandSpec{"setex", 4, kWriteDenyOom, 1, 1, 1, setex_command, Fanout::kNone, nullptr, "@write @string @slow"},
+    CommandSpec{"psetex", 4, kWriteDenyOom, 1, 1, 1, psetex_command, Fanout::kNone, nullptr, "@write @string @slow"},
+    CommandSpec{"getset", 3, kWriteDenyOom | kFast, 1, 1, 1, getset_command, Fanout::kNone, nullptr, "@write @string @fast"},
+    CommandSpec{"getdel", 2, kWrite | kFast, 1, 1, 1, getdel_command, Fanout::kNone, nullptr, "@write @string @fast"},
+    CommandSpec{"getex", -2, kWrite | kFast, 1, 1, 1, getex_command, Fanout::kNone, nullptr, "@write @string @fast"},
+    CommandSpec{"msetnx", -3, kWriteDenyOom | kMultiShard, 1, -1, 2, msetnx_command, Fanout::kNone, nullptr, "@write @string @slow"},
+    CommandSpec{"getrange", 4, kReadOnly, 1, 1, 1, getrange_command, Fanout::kNone, nullptr, "@read @string @slow"},
+    CommandSpec{"substr", 4, kReadOnly, 1, 1, 1, getrange_command, Fanout::kNone, nullptr, "@read @string @slow"},
+    CommandSpec{"setrange", 4, kWriteDenyOom, 1, 1, 1, setrange_command, Fanout::kNone, nullptr, "@write @string @slow"},
+    CommandSpec{"incrbyfloat", 3, kWriteDenyOom | kFast, 1, 1, 1, incrbyfloat_command, Fanout::kNone, nullptr, "@write @string @fast"},
+    CommandSpec{"lcs", -3, kReadOnly | kMultiShard, 1, 2, 1, lcs_command, Fanout::kNone, nullptr, "@read @string @slow"},
 };
 
 }  // namespace
