@@ -173,11 +173,16 @@ void ShardEngine::stop() {
 }
 
 void ShardEngine::Waiter::wait() {
-  // Spin briefly: a shard usually answers within a few microseconds, and parking
-  // costs a futex round trip on both sides.
-  for (int i = 0; i < 2000; ++i) {
+  // Spin briefly (a few microseconds: `pause` takes ~10-140 cycles depending on
+  // the CPU): a shard usually answers that fast, and parking costs a futex round
+  // trip on both sides.
+  for (int i = 0; i < 100; ++i) {
     if (done.load(std::memory_order_acquire)) return;
     __builtin_ia32_pause();
+  }
+  for (int i = 0; i < 20; ++i) {
+    if (done.load(std::memory_order_acquire)) return;
+    std::this_thread::yield();
   }
   while (!done.load(std::memory_order_acquire)) done.wait(false, std::memory_order_acquire);
 }
