@@ -31,9 +31,13 @@ struct ShardEngine::Worker {
   bool drain_scheduled = false;
   std::vector<Envelope> batch;  // worker-only: the batch being run
 
-  // Worker-only: lending state (see ShardEngine::lend).
-  bool lent = false;
-  std::deque<Task> waiting;  // data tasks and lend requests, in arrival order
+  // Lending state (see ShardEngine::lend): written by the worker while it owns the
+  // shard, read by application threads that own it (try_run_here).
+  std::atomic<bool> lent{false};
+  // Worker-only: data tasks (data = true) and lend requests, in arrival order.
+  std::deque<std::pair<Task, bool>> waiting;
+  // True while a thread touches the shard's data (see try_run_here).
+  std::atomic<bool> owned{false};
 };
 
 namespace {
@@ -74,7 +78,10 @@ void ShardEngine::run_worker(Worker& w) {
     sweep_timer.expires_after(options_.sweep_interval);
     sweep_timer.async_wait([&](const asio::error_code& ec) {
       if (ec) return;
-      if (!w.lent) w.shard.sweep_expired(now_ms(), options_.sweep_budget);
+      if (!w.lent.load(std::memory_order_relaxed)) {
+        OwnershipGuard own(*this, w.shard.id());
+        w.shard.sweep_expired(now_ms(), options_.sweep_budget);
+      }
       arm();
     });
   };
@@ -111,22 +118,45 @@ void ShardEngine::enqueue(ShardId id, Task task, bool data) {
 }
 
 void ShardEngine::run_data(Worker& w, Task& task) {
-  if (w.lent) {
-    w.waiting.push_back(std::move(task));
-  } else {
-    task();
+  if (w.lent.load(std::memory_order_relaxed)) {
+    w.waiting.emplace_back(std::move(task), true);
+    return;
+  }
+  OwnershipGuard own(*this, w.shard.id());
+  task();
+}
+
+void ShardEngine::acquire(std::atomic<bool>& flag) {
+  // Held by an application thread for one short operation at most.
+  while (flag.exchange(true, std::memory_order_acquire)) {
+    while (flag.load(std::memory_order_relaxed)) __builtin_ia32_pause();
   }
 }
 
+std::atomic<bool>& ShardEngine::ownership(ShardId id) { return workers_[id]->owned; }
+
+bool ShardEngine::lent_flag(ShardId id) const { return workers_[id]->lent.load(std::memory_order_relaxed); }
+
+ShardEngine::OwnershipGuard::OwnershipGuard(ShardEngine& engine, ShardId id)
+    : flag_(&engine.ownership(id)) {
+  acquire(*flag_);
+}
+
+ShardEngine::OwnershipGuard::~OwnershipGuard() { flag_->store(false, std::memory_order_release); }
+
 void ShardEngine::lend(ShardId id, Task granted) {
   Worker& w = *workers_[id];
-  post(id, [&w, granted = std::move(granted)]() mutable {
-    Task take = [&w, granted = std::move(granted)]() mutable {
-      w.lent = true;
+  post(id, [this, &w, granted = std::move(granted)]() mutable {
+    Task take = [this, &w, granted = std::move(granted)]() mutable {
+      {
+        // Wait for an application thread that may be inside the shard.
+        OwnershipGuard own(*this, w.shard.id());
+        w.lent.store(true, std::memory_order_relaxed);
+      }
       granted();
     };
-    if (w.lent) {
-      w.waiting.push_back(std::move(take));
+    if (w.lent.load(std::memory_order_relaxed)) {
+      w.waiting.emplace_back(std::move(take), false);
     } else {
       take();
     }
@@ -135,18 +165,24 @@ void ShardEngine::lend(ShardId id, Task granted) {
 
 void ShardEngine::give_back(ShardId id) {
   Worker& w = *workers_[id];
-  post(id, [&w] {
-    w.lent = false;
-    // Run what waited, in order, until one of them borrows the shard again.
-    while (!w.lent && !w.waiting.empty()) {
-      Task t = std::move(w.waiting.front());
+  post(id, [this, &w] {
+    w.lent.store(false, std::memory_order_relaxed);
+    // Run what waited, in order, until one of them borrows the shard again. A
+    // waiting lend request takes ownership itself; data tasks run under it.
+    while (!w.lent.load(std::memory_order_relaxed) && !w.waiting.empty()) {
+      auto [task, data] = std::move(w.waiting.front());
       w.waiting.pop_front();
-      t();
+      if (data) {
+        OwnershipGuard own(*this, w.shard.id());
+        task();
+      } else {
+        task();
+      }
     }
   });
 }
 
-bool ShardEngine::is_lent(ShardId id) const { return workers_[id]->lent; }
+bool ShardEngine::is_lent(ShardId id) const { return workers_[id]->lent.load(std::memory_order_relaxed); }
 
 void ShardEngine::drain(Worker& w) {
   {

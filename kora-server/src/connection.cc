@@ -94,6 +94,20 @@ void Connection::read_more() {
 }
 
 void Connection::process_input() {
+  {
+    // Commands on this worker's keys run inline: own the shard while parsing and
+    // executing (an embedded caller may be inside it for one operation).
+    core::ShardEngine::OwnershipGuard own(engine_, worker_);
+    parse_and_execute();
+  }
+  // Rewind an empty buffer, but never under a read in flight: it is writing at
+  // the old in_end_.
+  if (in_begin_ == in_end_ && !reading_) in_begin_ = in_end_ = 0;
+  send_batches();
+  flush_slots();
+}
+
+void Connection::parse_and_execute() {
   while (in_begin_ < in_end_ && !close_after_flush_ && !tx_ && slots_.size() < kMaxPendingSlots) {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     std::size_t consumed = 0;
@@ -108,11 +122,6 @@ void Connection::process_input() {
     if (status == protocol::RequestParser::Status::kCommand) handle_command(argv_);
     in_begin_ += consumed;
   }
-  // Rewind an empty buffer, but never under a read in flight: it is writing at
-  // the old in_end_.
-  if (in_begin_ == in_end_ && !reading_) in_begin_ = in_end_ = 0;
-  send_batches();
-  flush_slots();
 }
 
 void Connection::reply_error(std::string_view message) {

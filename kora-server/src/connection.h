@@ -70,6 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_more();
   void process_input();
+  void parse_and_execute();
   void handle_command(std::span<const std::string_view> argv);
   void reply_error(std::string_view message);
   Slot& new_slot();

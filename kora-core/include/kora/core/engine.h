@@ -92,14 +92,44 @@ class ShardEngine {
   // True while shard `id` is lent. Only on worker `id`.
   bool is_lent(ShardId id) const;
 
+  // --- Ownership: who touches a shard's data right now ---
+  //
+  // A shard's data is touched by one thread at a time: normally its worker, but
+  // an application thread may borrow an idle shard for one short operation
+  // (try_run_here), which spares it the round trip through the mailbox. The
+  // worker holds the ownership flag around its data work (data tasks, expiry,
+  // and — through OwnershipGuard — the server's inline command execution).
+
+  // Runs fn() on the calling thread and returns true if shard `id` is idle (no
+  // thread is touching it and it is not lent to a transaction); otherwise returns
+  // false without running fn. For threads that are not workers. fn must be short
+  // and must not call into the engine.
+  template <typename F>
+  bool try_run_here(ShardId id, F&& fn);
+
+  // Held by worker code that touches its own shard outside the engine's data
+  // tasks (a connection executing commands inline). Waits while an application
+  // thread finishes its operation. Not reentrant.
+  class OwnershipGuard {
+   public:
+    OwnershipGuard(ShardEngine& engine, ShardId id);
+    ~OwnershipGuard();
+    OwnershipGuard(const OwnershipGuard&) = delete;
+    OwnershipGuard& operator=(const OwnershipGuard&) = delete;
+
+   private:
+    std::atomic<bool>* flag_;
+  };
+
   // Blocking form for a non-worker thread: takes every shard in `ids` (sorted,
   // unique), runs fn() on the calling thread, gives them back, returns fn's result.
   template <typename F>
   std::invoke_result_t<F&> with_shards(const std::vector<ShardId>& ids, F&& fn);
 
-  // Runs fn() on worker `id` as a data task (see post_data) and returns its
-  // result, blocking the caller until it has run (inline when the caller is
-  // worker `id` itself). fn may capture by reference: the caller's frame outlives
+  // Runs fn() with exclusive use of shard `id` and returns its result: on the
+  // calling thread when the shard is idle (try_run_here), otherwise on worker
+  // `id` as a data task (see post_data) while the caller waits (inline when the
+  // caller is worker `id` itself). fn may capture by reference: the caller's frame outlives
   // the call. Must not be called from another worker (it would stall that
   // worker's own traffic). Precondition: the engine is running.
   template <typename F>
@@ -119,6 +149,9 @@ class ShardEngine {
   void drain(Worker& w);
   void run_data(Worker& w, Task& task);
   void enqueue(ShardId id, Task task, bool data);
+  std::atomic<bool>& ownership(ShardId id);
+  bool lent_flag(ShardId id) const;
+  static void acquire(std::atomic<bool>& flag);
 
   EngineOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -126,9 +159,34 @@ class ShardEngine {
 };
 
 template <typename F>
+bool ShardEngine::try_run_here(ShardId id, F&& fn) {
+  std::atomic<bool>& flag = ownership(id);
+  if (flag.load(std::memory_order_relaxed) || flag.exchange(true, std::memory_order_acquire)) {
+    return false;
+  }
+  if (lent_flag(id)) {
+    flag.store(false, std::memory_order_release);
+    return false;
+  }
+  struct Release {
+    std::atomic<bool>& flag;
+    ~Release() { flag.store(false, std::memory_order_release); }
+  } release{flag};
+  fn();
+  return true;
+}
+
+template <typename F>
 std::invoke_result_t<F&> ShardEngine::call(ShardId id, F&& fn) {
   using R = std::invoke_result_t<F&>;
   if (current_shard() == id) return fn();
+  // The fast path: the shard is idle, run on this thread.
+  if constexpr (std::is_void_v<R>) {
+    if (try_run_here(id, fn)) return;
+  } else {
+    std::optional<R> early;
+    if (try_run_here(id, [&] { early.emplace(fn()); })) return std::move(*early);
+  }
   Waiter waiter;
   if constexpr (std::is_void_v<R>) {
     post_data(id, [&] {
