@@ -153,44 +153,40 @@ void KeyTable::insert(Entry* e, std::uint64_t hash) {
   publish_size();
 }
 
-void KeyTable::unlink(const Entry* e, std::uint64_t hash) {
-  for (int t = 0; t < 2; ++t) {
-    Table& table = t_[t];
+KeyTable::Link KeyTable::link_of(const Entry* e, std::uint64_t hash) {
+  for (Table& table : t_) {
     if (table.buckets.empty()) continue;
     Entry*& head = table.buckets[hash & table.mask()];
     Entry* prev = nullptr;
     for (Entry* cur = head; cur; prev = cur, cur = cur->next()) {
-      if (cur != e) continue;
-      if (prev) {
-        prev->set_next(cur->next());
-      } else {
-        head = cur->next();
-      }
-      --table.used;
-      publish_size();
-      rehash_step(1);
-      maybe_resize();
-      return;
+      if (cur == e) return {&table, &head, prev};
     }
   }
+  return {};
+}
+
+void KeyTable::unlink(const Entry* e, std::uint64_t hash) {
+  Link link = link_of(e, hash);
+  if (!link.table) return;
+  if (link.prev) {
+    link.prev->set_next(e->next());
+  } else {
+    *link.head = e->next();
+  }
+  --link.table->used;
+  publish_size();
+  rehash_step(1);
+  maybe_resize();
 }
 
 void KeyTable::replace(const Entry* from, Entry* to, std::uint64_t hash) {
-  for (int t = 0; t < 2; ++t) {
-    Table& table = t_[t];
-    if (table.buckets.empty()) continue;
-    Entry*& head = table.buckets[hash & table.mask()];
-    Entry* prev = nullptr;
-    for (Entry* cur = head; cur; prev = cur, cur = cur->next()) {
-      if (cur != from) continue;
-      to->head_ = from->head_;  // same successor, same access clock
-      if (prev) {
-        prev->set_next(to);
-      } else {
-        head = to;
-      }
-      return;
-    }
+  Link link = link_of(from, hash);
+  if (!link.table) return;
+  to->head_ = from->head_;  // same successor, same access clock
+  if (link.prev) {
+    link.prev->set_next(to);
+  } else {
+    *link.head = to;
   }
 }
 
@@ -373,7 +369,7 @@ Entry* Db::build(std::string_view key, std::int64_t expire_at_ms, const Layout& 
     store(p + pos, expire_at_ms);
     pos += 8;
   }
-  std::memcpy(p + pos, key.data(), key.size());
+  if (!key.empty()) std::memcpy(p + pos, key.data(), key.size());
   pos += key.size();
   if (value.type != ValueType::kString) {
     store(p + pos, value.object);
@@ -381,7 +377,9 @@ Entry* Db::build(std::string_view key, std::int64_t expire_at_ms, const Layout& 
     store(p + pos, value.external);
   } else {
     pos += put_varint(p + pos, static_cast<std::uint32_t>(value.inline_bytes.size()));
-    std::memcpy(p + pos, value.inline_bytes.data(), value.inline_bytes.size());
+    if (!value.inline_bytes.empty()) {
+      std::memcpy(p + pos, value.inline_bytes.data(), value.inline_bytes.size());
+    }
   }
   return reinterpret_cast<Entry*>(p);
 }
@@ -467,7 +465,7 @@ void Db::set_string(EntryRef& ref, std::string_view value, bool raw) {
       }
     } else if (e->str().size() == value.size()) {
       // Same length: overwrite in place (the common SET of a same-sized value).
-      std::memcpy(const_cast<char*>(e->str().data()), value.data(), value.size());
+      if (!value.empty()) std::memcpy(const_cast<char*>(e->str().data()), value.data(), value.size());
       meta = static_cast<unsigned char>(raw ? (meta | Entry::kRaw) : (meta & ~Entry::kRaw));
       return;
     }

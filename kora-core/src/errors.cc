@@ -98,6 +98,10 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
     case Errc::kLcsAllocFailed:
       return "ERR Insufficient memory, failed allocating transient memory for LCS";
+    case Errc::kDumpPayload:
+      return "ERR DUMP payload version or checksum are wrong";
+    case Errc::kBusyKey:
+      return "BUSYKEY Target key name already exists.";
     case Errc::kProtocol:
       return "ERR Protocol error: " + a;
   }

@@ -1,11 +1,16 @@
 #pragma once
 // Argument helpers shared by the command families.
 
+#include <cctype>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "kora/core/numbers.h"
+#include "kora/core/result.h"
+#include "kora/server/command.h"
 
 namespace kora::server {
 
@@ -22,5 +27,45 @@ inline bool iequals(std::string_view a, std::string_view b) {
 }
 
 inline std::optional<std::int64_t> to_int(std::string_view s) { return core::parse_int64(s); }
+
+// Replies the error of `r` and returns true when it holds one.
+template <typename T>
+bool reply_if_error(CommandContext& ctx, const core::Result<T>& r) {
+  if (r.ok()) return false;
+  ctx.reply.error(r.error().message);
+  return true;
+}
+
+// A subcommand of a container command (CLIENT, COMMAND, CONFIG, OBJECT), with
+// Redis's arity counted from the container's name.
+struct Subcommand {
+  std::string_view name;  // lowercase
+  int arity;
+  void (*run)(CommandContext&);
+};
+
+// Finds argv[1] among `subs` and runs it after the arity check; otherwise replies
+// Redis's errors: "wrong number of arguments for '<container>|<sub>' command" or
+// "unknown subcommand '<sub>'. Try <CONTAINER> HELP.".
+inline void dispatch_subcommand(CommandContext& ctx, std::string_view container,
+                                std::span<const Subcommand> subs) {
+  for (const Subcommand& sub : subs) {
+    if (!iequals(ctx.argv[1], sub.name)) continue;
+    int argc = static_cast<int>(ctx.argv.size());
+    if ((sub.arity > 0 && argc != sub.arity) || (sub.arity < 0 && argc < -sub.arity)) {
+      std::string full(container);
+      full += '|';
+      full += sub.name;
+      ctx.reply.error(core::error_message(core::Errc::kWrongArity, full));
+      return;
+    }
+    sub.run(ctx);
+    return;
+  }
+  std::string detail(ctx.argv[1].substr(0, 128));
+  detail += '\0';
+  for (char c : container) detail += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.reply.error(core::error_message(core::Errc::kUnknownSubcommand, detail));
+}
 
 }  // namespace kora::server

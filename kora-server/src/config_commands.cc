@@ -122,29 +122,11 @@ void config_rewrite(CommandContext& ctx) {
   ctx.reply.error("ERR The server is running without a config file");
 }
 
-void config_command(CommandContext& ctx) {
-  std::string_view sub = ctx.argv[1];
-  struct Sub {
-    std::string_view name;
-    int arity;
-    void (*run)(CommandContext&);
-  };
-  static constexpr Sub kSubs[] = {
-      {"get", -3, config_get}, {"set", -4, config_set}, {"resetstat", 2, config_resetstat},
-      {"rewrite", 2, config_rewrite}};
-  for (const Sub& s : kSubs) {
-    if (!iequals(sub, s.name)) continue;
-    int argc = static_cast<int>(ctx.argv.size());
-    if ((s.arity > 0 && argc != s.arity) || (s.arity < 0 && argc < -s.arity)) {
-      return ctx.reply.error(core::error_message(Errc::kWrongArity, "config|" + std::string(s.name)));
-    }
-    return s.run(ctx);
-  }
-  std::string detail(sub.substr(0, 128));
-  detail += '\0';
-  detail += "CONFIG";
-  ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, detail));
-}
+constexpr Subcommand kConfigSubcommands[] = {
+    {"get", -3, config_get}, {"set", -4, config_set}, {"resetstat", 2, config_resetstat},
+    {"rewrite", 2, config_rewrite}};
+
+void config_command(CommandContext& ctx) { dispatch_subcommand(ctx, "config", kConfigSubcommands); }
 
 const std::array kConfigCommands = {
     CommandSpec{"config", -2, kAdmin | kLoading | kStale, 0, 0, 0, config_command, Fanout::kNone, nullptr, "@admin @slow @dangerous"},

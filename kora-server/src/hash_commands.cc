@@ -15,13 +15,6 @@ namespace {
 using core::Errc;
 using core::HashPair;
 
-template <typename T>
-bool reply_if_error(CommandContext& ctx, const core::Result<T>& r) {
-  if (r.ok()) return false;
-  ctx.reply.error(r.error().message);
-  return true;
-}
-
 std::span<const std::string_view> args_from(CommandContext& ctx, std::size_t first) {
   return ctx.argv.subspan(first);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "args.h"
+#include "kora/core/dump.h"
 #include "kora/core/glob.h"
 #include "kora/core/key_ops.h"
 #include "kora/core/numbers.h"
@@ -287,43 +288,104 @@ void scan_command(CommandContext& ctx) {
   for (const auto& k : keys) ctx.reply.bulk(k);
 }
 
-// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key
-void object_command(CommandContext& ctx) {
-  std::string_view sub = ctx.argv[1];
-  bool known = iequals(sub, "encoding") || iequals(sub, "freq") || iequals(sub, "idletime") ||
-               iequals(sub, "refcount");
-  if (!known) {
-    std::string detail(sub.substr(0, 128));
-    detail += '\0';
-    detail += "OBJECT";
-    return ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, detail));
-  }
-  if (ctx.argv.size() != 3) {
-    std::string name = "object|";
-    for (char c : sub) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return ctx.reply.error(core::error_message(Errc::kWrongArity, name));
-  }
+// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key. The key is found without
+// recording an access.
+core::EntryRef object_key(CommandContext& ctx) {
   core::EntryRef ref = ctx.db().find(ctx.argv[2], ctx.now_ms, /*touch=*/false);
-  if (!ref) return ctx.reply.null();
-  if (iequals(sub, "encoding")) {
-    ctx.reply.bulk(core::object_encoding(*ref.entry));
-  } else if (iequals(sub, "freq")) {
-    ctx.reply.error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-        "that when switching between policies at runtime LRU and LFU data will take some time to "
-        "adjust.");
-  } else if (iequals(sub, "idletime")) {
+  if (!ref) ctx.reply.null();
+  return ref;
+}
+
+void object_encoding(CommandContext& ctx) {
+  if (auto ref = object_key(ctx)) ctx.reply.bulk(core::object_encoding(*ref.entry));
+}
+
+void object_freq(CommandContext& ctx) {
+  if (!object_key(ctx)) return;
+  ctx.reply.error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+void object_idletime(CommandContext& ctx) {
+  if (auto ref = object_key(ctx)) {
     auto now = core::Db::access_clock_of(ctx.now_ms);
     ctx.reply.integer(static_cast<std::uint16_t>(now - ref->access_clock()));
-  } else {
-    // Redis shares the objects of small integers (0..9999) between keys.
-    bool shared = false;
-    if (ref->type() == core::ValueType::kString && core::object_encoding(*ref.entry) == "int") {
-      auto v = core::parse_int64(ref->str());
-      shared = v && *v >= 0 && *v < 10000;
-    }
-    ctx.reply.integer(shared ? 2147483647 : 1);
   }
+}
+
+void object_refcount(CommandContext& ctx) {
+  auto ref = object_key(ctx);
+  if (!ref) return;
+  // Redis shares the objects of small integers (0..9999) between keys.
+  bool shared = false;
+  if (ref->type() == core::ValueType::kString && core::object_encoding(*ref.entry) == "int") {
+    auto v = core::parse_int64(ref->str());
+    shared = v && *v >= 0 && *v < 10000;
+  }
+  ctx.reply.integer(shared ? 2147483647 : 1);
+}
+
+constexpr Subcommand kObjectSubcommands[] = {
+    {"encoding", 3, object_encoding},
+    {"freq", 3, object_freq},
+    {"idletime", 3, object_idletime},
+    {"refcount", 3, object_refcount},
+};
+
+void object_command(CommandContext& ctx) { dispatch_subcommand(ctx, "object", kObjectSubcommands); }
+
+void dump_command(CommandContext& ctx) {
+  core::EntryRef ref = ctx.db().find(ctx.argv[1], ctx.now_ms, /*touch=*/false);
+  if (!ref) return ctx.reply.null();
+  ctx.reply.bulk(core::dump_payload(*ref.entry));
+}
+
+// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency],
+// checked in Redis's order: options, existing key, TTL, payload.
+void restore_command(CommandContext& ctx) {
+  bool replace = false, absttl = false;
+  std::optional<std::int64_t> idle;
+  for (std::size_t j = 4; j < ctx.argv.size(); ++j) {
+    bool more = j + 1 < ctx.argv.size();
+    if (iequals(ctx.argv[j], "replace")) {
+      replace = true;
+    } else if (iequals(ctx.argv[j], "absttl")) {
+      absttl = true;
+    } else if (iequals(ctx.argv[j], "idletime") && more) {
+      auto v = to_int(ctx.argv[++j]);
+      if (!v) return ctx.error(Errc::kNotInteger);
+      if (*v < 0) return ctx.reply.error("ERR Invalid IDLETIME value, must be >= 0");
+      idle = *v;
+    } else if (iequals(ctx.argv[j], "freq") && more) {
+      auto v = to_int(ctx.argv[++j]);
+      if (!v) return ctx.error(Errc::kNotInteger);
+      // Accepted as Redis does; it only matters under an LFU policy, which Kora lacks.
+      if (*v < 0 || *v > 255) return ctx.reply.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+    } else {
+      return ctx.error(Errc::kSyntax);
+    }
+  }
+  core::Db& db = ctx.db();
+  if (!replace && db.find(ctx.argv[1], ctx.now_ms, false)) return ctx.error(Errc::kBusyKey);
+  auto ttl = to_int(ctx.argv[2]);
+  if (!ttl) return ctx.error(Errc::kNotInteger);
+  if (*ttl < 0) return ctx.reply.error("ERR Invalid TTL value, must be >= 0");
+  auto value = core::parse_payload(ctx.argv[3]);
+  if (!value.ok()) return ctx.reply.error(value.error().message);
+  std::int64_t expire_at = *ttl;
+  if (expire_at != 0 && !absttl) {
+    if (expire_at > INT64_MAX - ctx.now_ms) return ctx.error(Errc::kInvalidExpire);
+    expire_at += ctx.now_ms;
+  }
+  if (expire_at != 0 && expire_at <= ctx.now_ms) {
+    db.erase(ctx.argv[1]);  // already expired: as Redis, the key ends up absent
+    return ctx.reply.ok();
+  }
+  core::store_restored(db, ctx.argv[1], std::move(*value), expire_at, ctx.now_ms);
+  if (idle) db.set_idle(db.find(ctx.argv[1], ctx.now_ms, false), *idle, ctx.now_ms);
+  ctx.reply.ok();
 }
 
 void select_command(CommandContext& ctx) {
@@ -360,6 +422,8 @@ const std::array kKeyCommands = {
     CommandSpec{"randomkey", 1, kReadOnly | kAllShards, 0, 0, 0, randomkey_part, Fanout::kCustom, randomkey_merge, "@keyspace @read @slow"},
     CommandSpec{"scan", -2, kReadOnly, 0, 0, 0, scan_command, Fanout::kNone, nullptr, "@keyspace @read @slow", nullptr, scan_route},
     CommandSpec{"object", -2, kReadOnly, 2, 2, 1, object_command, Fanout::kNone, nullptr, "@keyspace @read @slow"},
+    CommandSpec{"dump", 2, kReadOnly, 1, 1, 1, dump_command, Fanout::kNone, nullptr, "@keyspace @read @slow"},
+    CommandSpec{"restore", -4, kWrite, 1, 1, 1, restore_command, Fanout::kNone, nullptr, "@keyspace @write @slow @dangerous"},
     CommandSpec{"select", 2, kLoading | kStale | kFast | kConnection, 0, 0, 0, select_command, Fanout::kNone, nullptr, "@keyspace @fast"},
 };
 

@@ -86,7 +86,7 @@ void Server::stop() {
   }
   for (core::ShardId w = 0; w < workers_.size(); ++w) {
     WorkerIo& io = *workers_[w];
-    engine_.call(w, [&io] {
+    engine_.run_on_worker(w, [&io] {
       asio::error_code ec;
       io.acceptor.close(ec);
       io.connections.close_all();
@@ -97,10 +97,10 @@ void Server::stop() {
   // I/O objects on that worker.
   for (core::ShardId w = 0; w < workers_.size(); ++w) {
     WorkerIo& io = *workers_[w];
-    while (engine_.call(w, [&io] { return io.connections.objects(); }) > 0) {
+    while (engine_.run_on_worker(w, [&io] { return io.connections.objects(); }) > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    engine_.call(w, [this, w] { workers_[w].reset(); });
+    engine_.run_on_worker(w, [this, w] { workers_[w].reset(); });
   }
   workers_.clear();
   started_ = false;

@@ -37,43 +37,6 @@ void quit_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
-void unknown_subcommand(CommandContext& ctx, std::string_view command) {
-  std::string detail(ctx.argv[1].substr(0, 128));
-  detail += '\0';
-  detail += command;
-  ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, detail));
-}
-
-// A subcommand of a container command (CLIENT, COMMAND), with Redis's arity
-// counted from the container's name.
-struct Subcommand {
-  std::string_view name;
-  int arity;
-  void (*run)(CommandContext&);
-};
-
-// Finds argv[1] in `subs` and runs it after the arity check; replies Redis's
-// errors for an unknown subcommand or a wrong argument count.
-void dispatch_subcommand(CommandContext& ctx, std::string_view container,
-                         std::span<const Subcommand> subs) {
-  for (const Subcommand& sub : subs) {
-    if (!iequals(ctx.argv[1], sub.name)) continue;
-    int argc = static_cast<int>(ctx.argv.size());
-    if ((sub.arity > 0 && argc != sub.arity) || (sub.arity < 0 && argc < -sub.arity)) {
-      std::string full(container);
-      full += '|';
-      full += sub.name;
-      ctx.reply.error(core::error_message(Errc::kWrongArity, full));
-      return;
-    }
-    sub.run(ctx);
-    return;
-  }
-  std::string upper(container);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  unknown_subcommand(ctx, upper);
-}
-
 // Redis's rule for client names and library attributes: printable ASCII, no space.
 bool valid_client_text(std::string_view s) {
   for (char c : s) {
@@ -290,7 +253,12 @@ void command_getkeys(CommandContext& ctx) {
   }
   std::vector<std::uint32_t> pos;
   CommandTable::key_positions(*spec, inner, pos);
-  if (pos.empty()) return ctx.reply.error("ERR The command has no key arguments");
+  if (pos.empty()) {
+    // A command whose keys are counted by an argument (LMPOP numkeys ...) but
+    // whose arguments are malformed, versus a command with no keys at all.
+    return ctx.reply.error(spec->key_finder ? "ERR Invalid arguments specified for command"
+                                            : "ERR The command has no key arguments");
+  }
   ctx.reply.array(pos.size());
   for (auto p : pos) ctx.reply.bulk(inner[p]);
 }

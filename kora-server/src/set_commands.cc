@@ -18,13 +18,6 @@ namespace {
 using core::Errc;
 using core::SetKey;
 
-template <typename T>
-bool reply_if_error(CommandContext& ctx, const core::Result<T>& r) {
-  if (r.ok()) return false;
-  ctx.reply.error(r.error().message);
-  return true;
-}
-
 // argv[from..] as a span of members.
 std::span<const std::string_view> args_from(CommandContext& ctx, std::size_t from) {
   return ctx.argv.subspan(from);

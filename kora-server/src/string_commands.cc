@@ -14,13 +14,6 @@ namespace {
 
 using core::Errc;
 
-template <typename T>
-bool reply_if_error(CommandContext& ctx, const core::Result<T>& r) {
-  if (r.ok()) return false;
-  ctx.reply.error(r.error().message);
-  return true;
-}
-
 void get_command(CommandContext& ctx) {
   auto r = core::op_get(ctx.db(), ctx.argv[1], ctx.now_ms);
   if (reply_if_error(ctx, r)) return;

@@ -78,6 +78,9 @@ def test_sigterm_with_clients_connected(own_kora, workers):
                 c.mset({f"b{i}": i for i in range(20)})
                 c.mget([f"b{i}" for i in range(20)])
                 outcome["ok"] += 1
+            # The loop may see `stop` right after a reply, before it ever writes to
+            # the closed connection: one more command must fail.
+            c.ping()
         except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
             outcome["err"] = e
         finally:

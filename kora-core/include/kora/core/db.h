@@ -129,6 +129,14 @@ class KeyTable {
     std::size_t used = 0;
     std::size_t mask() const { return buckets.size() - 1; }
   };
+  // Where `e` hangs: its table, its bucket slot, and its predecessor (nullptr
+  // when it heads the chain). table == nullptr when absent.
+  struct Link {
+    Table* table = nullptr;
+    Entry** head = nullptr;
+    Entry* prev = nullptr;
+  };
+  Link link_of(const Entry* e, std::uint64_t hash);
   void maybe_resize();
   bool rehashing() const { return !t_[1].buckets.empty(); }
 
@@ -227,6 +235,11 @@ class Db {
   // Calls fn(key, entry) for every live key at `now_ms`; fn must not modify the Db.
   void for_each(std::int64_t now_ms,
                 const std::function<void(std::string_view, const Entry&)>& fn) const;
+
+  // Records the last access of `ref` as `idle_seconds` before now (RESTORE IDLETIME).
+  static void set_idle(EntryRef ref, std::int64_t idle_seconds, std::int64_t now_ms) {
+    ref->touch(access_clock_of(now_ms - idle_seconds * 1000));
+  }
 
   // The seconds clock (mod 2^16) entries record on access.
   static std::uint16_t access_clock_of(std::int64_t now_ms) {

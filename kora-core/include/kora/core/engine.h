@@ -135,6 +135,13 @@ class ShardEngine {
   template <typename F>
   std::invoke_result_t<F&> call(ShardId id, F&& fn);
 
+  // Runs fn() on worker `id`'s own thread (never on the caller's: for work on
+  // the worker's I/O objects, which belong to that thread, rather than on shard
+  // data) and returns its result, blocking the caller until it has run. Must not
+  // be called from another worker. Precondition: the engine is running.
+  template <typename F>
+  std::invoke_result_t<F&> run_on_worker(ShardId id, F&& fn);
+
   // Stops every worker and joins them. Idempotent; called by the destructor.
   void stop();
 
@@ -197,6 +204,28 @@ std::invoke_result_t<F&> ShardEngine::call(ShardId id, F&& fn) {
   } else {
     std::optional<R> result;
     post_data(id, [&] {
+      result.emplace(fn());
+      waiter.notify();
+    });
+    waiter.wait();
+    return std::move(*result);
+  }
+}
+
+template <typename F>
+std::invoke_result_t<F&> ShardEngine::run_on_worker(ShardId id, F&& fn) {
+  using R = std::invoke_result_t<F&>;
+  if (current_shard() == id) return fn();
+  Waiter waiter;
+  if constexpr (std::is_void_v<R>) {
+    post(id, [&] {
+      fn();
+      waiter.notify();
+    });
+    waiter.wait();
+  } else {
+    std::optional<R> result;
+    post(id, [&] {
       result.emplace(fn());
       waiter.notify();
     });

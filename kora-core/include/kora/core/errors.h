@@ -48,6 +48,8 @@ enum class Errc : unsigned char {
   kLcsLenAndIdx,      // ERR If you want both the length and indexes, please just use IDX.
   kLcsTooBig,         // ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len
   kLcsAllocFailed,    // ERR Insufficient memory, failed allocating transient memory for LCS
+  kDumpPayload,       // ERR DUMP payload version or checksum are wrong
+  kBusyKey,           // BUSYKEY Target key name already exists.
   kProtocol,          // ERR Protocol error: <detail>
 };
 
