@@ -20,16 +20,27 @@ EngineOptions options_for(int hop) {
 
 }  // namespace
 
-// Round trip: one blocking call at a time (the latency of one hop each way).
+// Round trip: one blocking call at a time to the worker's thread and back (the
+// latency of one hop each way).
 static void BM_HopRoundTrip(benchmark::State& state) {
   ShardEngine engine(options_for(static_cast<int>(state.range(0))));
   int counter = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(engine.call(0, [&] { return ++counter; }));
+    benchmark::DoNotOptimize(engine.run_on_worker(0, [&] { return ++counter; }));
   }
   state.SetLabel(state.range(0) == 0 ? "mailbox" : "asio::post");
 }
 BENCHMARK(BM_HopRoundTrip)->Arg(0)->Arg(1)->UseRealTime();
+
+// No hop: call() on an idle shard runs on the calling thread (the embedded fast path).
+static void BM_CallIdleShard(benchmark::State& state) {
+  ShardEngine engine(options_for(0));
+  int counter = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(engine.call(0, [&] { return ++counter; }));
+  }
+}
+BENCHMARK(BM_CallIdleShard)->UseRealTime();
 
 // Throughput: bursts of 64 fire-and-forget tasks, as a pipelined connection sends
 // them, then one wait for the burst to finish.
