@@ -318,13 +318,22 @@ struct Db::Layout {
   std::string_view inline_bytes;     // a string stored in the record
   std::string* external = nullptr;   // a string out of line (ownership moves in)
   Object* object = nullptr;          // an aggregate (ownership moves in)
-  bool raw = false;
+  unsigned char string_flags = 0;    // Entry::kRaw, Entry::kNoInt
 
-  static Layout for_string(std::string_view s, bool raw, std::size_t* external_bytes) {
+  static unsigned char flags_for(StringEncoding e) {
+    switch (e) {
+      case StringEncoding::kInfer: return 0;
+      case StringEncoding::kRaw: return Entry::kRaw;
+      case StringEncoding::kEmbstr: return Entry::kNoInt;
+    }
+    return 0;
+  }
+
+  static Layout for_string(std::string_view s, unsigned char flags, std::size_t* external_bytes) {
     Layout l;
+    l.string_flags = flags;
     if (s.size() <= kInlineString) {
       l.inline_bytes = s;
-      l.raw = raw;
     } else {
       l.external = new std::string(s);
       *external_bytes += l.external->capacity();
@@ -342,8 +351,8 @@ struct Db::Layout {
       l.external = load<std::string*>(e.bytes() + e.value_offset());
     } else {
       l.inline_bytes = e.str();
-      l.raw = e.meta() & Entry::kRaw;
     }
+    l.string_flags = e.meta() & (Entry::kRaw | Entry::kNoInt);
     return l;
   }
 };
@@ -362,7 +371,7 @@ Entry* Db::build(std::string_view key, std::int64_t expire_at_ms, const Layout& 
   unsigned char meta = static_cast<unsigned char>(value.type);
   if (expire_at_ms) meta |= Entry::kHasTtl;
   if (value.external) meta |= Entry::kExternal;
-  if (value.raw) meta |= Entry::kRaw;
+  if (value.type == ValueType::kString) meta |= value.string_flags;
   p[8] = meta;
   std::size_t pos = 9 + put_varint(p + 9, klen);
   if (expire_at_ms) {
@@ -451,7 +460,8 @@ void Db::set_expire(EntryRef& ref, std::int64_t at_ms) {
   swap_record(ref, build(e->key(), at_ms, Layout::of(*e)));
 }
 
-void Db::set_string(EntryRef& ref, std::string_view value, bool raw) {
+void Db::set_string(EntryRef& ref, std::string_view value, StringEncoding encoding) {
+  const unsigned char flags = Layout::flags_for(encoding);
   Entry* e = ref.entry;
   if (e->type() == ValueType::kString) {
     unsigned char& meta = e->bytes()[8];
@@ -461,16 +471,17 @@ void Db::set_string(EntryRef& ref, std::string_view value, bool raw) {
         external_bytes_ -= s->capacity();
         s->assign(value);
         external_bytes_ += s->capacity();
+        meta = static_cast<unsigned char>((meta & ~(Entry::kRaw | Entry::kNoInt)) | flags);
         return;
       }
     } else if (e->str().size() == value.size()) {
       // Same length: overwrite in place (the common SET of a same-sized value).
       if (!value.empty()) std::memcpy(const_cast<char*>(e->str().data()), value.data(), value.size());
-      meta = static_cast<unsigned char>(raw ? (meta | Entry::kRaw) : (meta & ~Entry::kRaw));
+      meta = static_cast<unsigned char>((meta & ~(Entry::kRaw | Entry::kNoInt)) | flags);
       return;
     }
   }
-  Layout l = Layout::for_string(value, raw, &external_bytes_);
+  Layout l = Layout::for_string(value, flags, &external_bytes_);
   Entry* fresh = build(e->key(), e->expire_at_ms(), l);
   // Free the old value only now: `value` may have been read from it.
   if (e->type() != ValueType::kString) {
@@ -494,7 +505,7 @@ void Db::append_string(EntryRef& ref, std::string_view suffix) {
   }
   std::string joined(e->str());
   joined.append(suffix);
-  set_string(ref, joined, true);
+  set_string(ref, joined, StringEncoding::kRaw);
 }
 
 void Db::write_string(EntryRef& ref, std::size_t offset, std::string_view bytes) {
@@ -510,7 +521,7 @@ void Db::write_string(EntryRef& ref, std::size_t offset, std::string_view bytes)
   std::string value(e->str());
   if (value.size() < offset + bytes.size()) value.resize(offset + bytes.size(), '\0');
   value.replace(offset, bytes.size(), bytes);
-  set_string(ref, value, true);
+  set_string(ref, value, StringEncoding::kRaw);
 }
 
 void Db::set_object(EntryRef& ref, std::unique_ptr<Object> obj) {
@@ -545,7 +556,7 @@ EntryRef Db::put_copy(std::string_view key, const Entry& src, std::int64_t now_m
   if (l.type != ValueType::kString) {
     l.object = src.object()->clone().release();
   } else {
-    l = Layout::for_string(src.str(), src.meta() & Entry::kRaw, &external_bytes_);
+    l = Layout::for_string(src.str(), src.meta() & (Entry::kRaw | Entry::kNoInt), &external_bytes_);
   }
   erase(key);
   Entry* e = build(key, src.expire_at_ms(), l);

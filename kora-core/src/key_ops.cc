@@ -96,7 +96,7 @@ std::string_view object_encoding(const Entry& e) {
   if (e.type() != ValueType::kString) return e.object()->encoding();
   std::string_view s = e.str();
   if (e.raw_string()) return "raw";
-  if (s.size() <= 20 && parse_int64(s)) return "int";
+  if (!e.never_int() && s.size() <= 20 && parse_int64(s)) return "int";
   return s.size() <= 44 ? "embstr" : "raw";
 }
 

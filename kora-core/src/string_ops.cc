@@ -177,7 +177,7 @@ Result<std::string> op_incr_by_float(Db& db, std::string_view key, long double i
   if (std::isnan(next) || std::isinf(next)) return Errc::kIncrNanOrInf;
   std::string text = format_long_double_human(next);
   if (!ref) ref = db.find_or_create(key, now_ms, nullptr);
-  db.set_string(ref, text);  // keeps the TTL
+  db.set_string(ref, text, StringEncoding::kEmbstr);  // keeps the TTL; as Redis, never "int"
   return text;
 }
 

@@ -52,6 +52,9 @@ class Entry {
   std::string_view str() const;
   // True when OBJECT ENCODING reports "raw" rather than "int" or "embstr".
   bool raw_string() const;
+  // True when the string must not be reported as "int" even if it looks like one
+  // (Redis stores INCRBYFLOAT results as plain strings).
+  bool never_int() const { return meta() & kNoInt; }
 
   // The aggregate. Precondition: type() == T::kType.
   template <typename T>
@@ -68,6 +71,7 @@ class Entry {
   static constexpr unsigned char kHasTtl = 0x10;
   static constexpr unsigned char kExternal = 0x20;  // string value is a std::string*
   static constexpr unsigned char kRaw = 0x40;       // OBJECT ENCODING "raw"
+  static constexpr unsigned char kNoInt = 0x80;     // OBJECT ENCODING never "int"
 
   const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(this); }
   unsigned char* bytes() { return reinterpret_cast<unsigned char*>(this); }
@@ -82,6 +86,11 @@ class Entry {
   static constexpr std::uint64_t kPtrMask = (std::uint64_t{1} << 48) - 1;
   std::uint64_t head_;  // bits 0-47: next in chain; 48-63: access clock
 };
+
+// How OBJECT ENCODING reports a string, beyond what its bytes tell: kInfer
+// ("int" when it parses as one, else "embstr"/"raw" by length), kRaw (built by
+// APPEND/SETRANGE), kEmbstr (never "int": INCRBYFLOAT results).
+enum class StringEncoding : unsigned char { kInfer, kRaw, kEmbstr };
 
 // A live entry. Stays valid until the key is erased or a Db call that takes it
 // by reference (set_string, set_object, set_expire, ...) updates it.
@@ -174,9 +183,9 @@ class Db {
   void set_expire(EntryRef&& ref, std::int64_t at_ms) { set_expire(ref, at_ms); }
 
   // Makes `ref` a string holding `value` (replacing any aggregate), keeping the
-  // expiry. `raw` selects OBJECT ENCODING "raw" for short strings (as Redis
-  // reports for strings built by APPEND/SETRANGE).
-  void set_string(EntryRef& ref, std::string_view value, bool raw = false);
+  // expiry; `encoding` is what OBJECT ENCODING should report (see StringEncoding).
+  void set_string(EntryRef& ref, std::string_view value,
+                  StringEncoding encoding = StringEncoding::kInfer);
   // Appends to the string of `ref` (amortized O(len(suffix)) for long strings).
   void append_string(EntryRef& ref, std::string_view suffix);
   // Overwrites bytes [offset, offset+len(bytes)) of the string of `ref`, zero-
