@@ -250,7 +250,6 @@ void Connection::queue_remote(core::ShardId shard, Handler handler,
 void Connection::send_batches() {
   for (core::ShardId s = 0; s < batches_.size(); ++s) {
     if (batches_[s].empty()) continue;
-    ++in_flight_;
     engine_.post_data(s, [self = shared_from_this(), calls = std::move(batches_[s]), s]() mutable {
       // On shard s: run each call in order, then send every answer back in one message.
       core::ShardEngine& engine = self->engine_;
@@ -278,7 +277,6 @@ void Connection::send_batches() {
 }
 
 void Connection::on_results(std::vector<RemoteResult>& results) {
-  --in_flight_;
   if (closed_) return;
   for (RemoteResult& r : results) {
     Slot& slot = slots_[r.slot - slot_base_];

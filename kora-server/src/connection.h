@@ -108,7 +108,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<Slot> slots_;
   std::uint64_t slot_base_ = 0;  // sequence number of slots_.front()
   std::vector<std::vector<RemoteCall>> batches_;  // per target shard, this pass
-  std::size_t in_flight_ = 0;  // messages sent and not answered
 };
 
 // The connections of one worker, so that stop() can close them. Worker-local.
