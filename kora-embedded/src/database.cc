@@ -1,57 +1,39 @@
+// kora::Database: lifetime, execute() and hybrid mode. The typed calls live in
+// one file per family (database_strings.cc, database_keys.cc, ...).
 #include "kora/embedded/database.h"
 
-#include <mutex>
-
-#include "kora/core/clock.h"
-#include "kora/core/engine.h"
-#include "kora/core/key_ops.h"
+#include "database_impl.h"
 #include "kora/core/numbers.h"
-#include "kora/core/string_ops.h"
 #include "kora/server/dispatch.h"
-#include "kora/server/server.h"
 
 namespace kora {
 
-struct Database::Impl {
-  explicit Impl(const Config& config) : engine(engine_options(config)) {
-    state.shard_count = engine.shard_count();
-  }
-  static core::EngineOptions engine_options(const Config& config) {
-    core::EngineOptions o;
-    o.shard_count = config.shard_count;
-    return o;
-  }
+namespace {
 
-  // Runs fn(db0 of the key's shard, now) on the key's worker and returns its result.
-  template <typename F>
-  auto on_key(std::string_view key, F&& fn) {
-    core::ShardId id = engine.shard_for(key);
-    return engine.call(id, [&] { return fn(engine.shard(id).db(0), core::now_ms()); });
-  }
+core::EngineOptions engine_options(const Config& config) {
+  core::EngineOptions o;
+  o.shard_count = config.shard_count;
+  return o;
+}
 
-  core::ShardEngine engine;
-  server::ServerState state;
-  std::mutex listeners_mu;
-  std::vector<std::shared_ptr<Listener::Impl>> listeners;  // stopped by ~Database
-};
+}  // namespace
 
-// Shared by a Listener and its Database, so either may stop it first.
-struct Listener::Impl {
-  std::mutex mu;
-  std::unique_ptr<server::Server> server;
+Database::Impl::Impl(const Config& config) : engine(engine_options(config)) {
+  state.shard_count = engine.shard_count();
+}
 
-  void stop() {
-    std::lock_guard lock(mu);
-    if (server) server->stop();
-    server.reset();
-  }
-};
+std::vector<core::ShardId> Database::Impl::all_shards() const {
+  std::vector<core::ShardId> ids(engine.shard_count());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<core::ShardId>(i);
+  return ids;
+}
 
 std::unique_ptr<Database> Database::open(Config config) {
   return std::unique_ptr<Database>(new Database(std::make_unique<Impl>(config)));
 }
 
 Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
 Database::~Database() {
   {
     std::lock_guard lock(impl_->listeners_mu);
@@ -62,97 +44,15 @@ Database::~Database() {
 
 std::size_t Database::shard_count() const { return impl_->engine.shard_count(); }
 
-Result<void> Database::set(std::string_view key, std::string_view value) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) -> Result<void> {
-    auto r = core::op_set(db, key, value, {}, now);
-    if (!r.ok()) return r.error();
-    return core::Ok{};
-  });
-}
-
-Result<void> Database::set_ex(std::string_view key, std::string_view value,
-                              std::chrono::milliseconds ttl) {
-  if (ttl.count() <= 0) return Error::of(Errc::kInvalidExpire, "set");
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) -> Result<void> {
-    core::SetOptions opts;
-    opts.expire_at_ms = now + ttl.count();
-    auto r = core::op_set(db, key, value, opts, now);
-    if (!r.ok()) return r.error();
-    return core::Ok{};
-  });
-}
-
-Result<std::optional<std::string>> Database::get(std::string_view key) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) -> Result<std::optional<std::string>> {
-    auto r = core::op_get(db, key, now);
-    if (!r.ok()) return r.error();
-    if (!r->has_value()) return std::optional<std::string>();
-    return std::optional<std::string>(std::string(**r));  // copied on the shard thread
-  });
-}
-
-Result<std::int64_t> Database::incrby(std::string_view key, std::int64_t delta) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_incr_by(db, key, delta, now); });
-}
-Result<std::int64_t> Database::incr(std::string_view key) { return incrby(key, 1); }
-Result<std::int64_t> Database::decr(std::string_view key) { return incrby(key, -1); }
-
-Result<std::size_t> Database::append(std::string_view key, std::string_view suffix) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_append(db, key, suffix, now); });
-}
-
-Result<std::size_t> Database::strlen(std::string_view key) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_strlen(db, key, now); });
-}
-
-bool Database::exists(std::string_view key) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_exists(db, key, now); });
-}
-
-bool Database::del(std::string_view key) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_del(db, key, now); });
-}
-
-bool Database::expire(std::string_view key, std::chrono::milliseconds ttl) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) {
-    return core::op_expire_at(db, key, now + ttl.count(), now);
-  });
-}
-
-std::optional<std::chrono::milliseconds> Database::ttl(std::string_view key) {
-  std::int64_t ms = impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_pttl(db, key, now); });
-  if (ms == -2) return std::nullopt;
-  return std::chrono::milliseconds(ms);
-}
-
-bool Database::persist(std::string_view key) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return core::op_persist(db, key, now); });
-}
-
-std::string Database::key_type(std::string_view key) {
-  return impl_->on_key(key, [&](core::Db& db, std::int64_t now) { return std::string(core::op_type(db, key, now)); });
-}
-
-std::size_t Database::db_size() {
-  std::size_t total = 0;
-  for (core::ShardId s = 0; s < impl_->engine.shard_count(); ++s) {
-    total += impl_->engine.call(s, [&] { return impl_->engine.shard(s).db(0).size(); });
-  }
-  return total;
-}
-
-void Database::flush_db() {
-  for (core::ShardId s = 0; s < impl_->engine.shard_count(); ++s) {
-    impl_->engine.call(s, [&] { impl_->engine.shard(s).db(0).clear(); });
-  }
-}
-
-Reply Database::execute(const std::vector<std::string_view>& argv) {
+Reply Database::execute(std::span<const std::string_view> argv) {
   server::ClientState client;  // database 0, RESP2: each call stands alone
   std::string encoded = server::execute_blocking(impl_->engine, impl_->state, argv, client);
   Reply reply;
-  std::size_t consumed;
-  if (protocol::decode_reply(encoded, reply, consumed) != protocol::DecodeStatus::kOk) {
+  std::size_t consumed = 0;
+  if (argv.empty()) {
+    reply.type = Reply::Type::kError;
+    reply.str = "ERR empty command";
+  } else if (protocol::decode_reply(encoded, reply, consumed) != protocol::DecodeStatus::kOk) {
     reply = Reply{};
     reply.type = Reply::Type::kError;
     reply.str = "ERR internal error decoding the reply";
@@ -161,7 +61,7 @@ Reply Database::execute(const std::vector<std::string_view>& argv) {
 }
 
 Reply Database::execute(std::initializer_list<std::string_view> argv) {
-  return execute(std::vector<std::string_view>(argv));
+  return execute(std::span<const std::string_view>(argv.begin(), argv.size()));
 }
 
 Result<std::unique_ptr<Listener>> Database::start_listener(std::string_view address) {

@@ -107,7 +107,9 @@ class ShardEngine {
   // Runs fn() on the calling thread and returns true if shard `id` is idle (no
   // thread is touching it and it is not lent to a transaction); otherwise returns
   // false without running fn. For threads that are not workers. fn must be short
-  // and must not call into the engine.
+  // and must not wait on the engine; it may try further shards with nested
+  // try_run_here calls (ascending ids), which never wait and so cannot deadlock:
+  // holding several shards this way is as exclusive as with_shards.
   template <typename F>
   bool try_run_here(ShardId id, F&& fn);
 

@@ -1,0 +1,39 @@
+// kora::Database, set family: thin wrappers over kora/core/set_ops.h.
+#include "database_impl.h"
+#include "kora/core/set_ops.h"
+
+namespace kora {
+
+using core::Db;
+
+Result<std::size_t> Database::sadd(std::string_view key, std::span<const std::string_view> members) {
+  if (members.empty()) return Error::of(Errc::kWrongArity, "sadd");
+  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_sadd(db, key, members, now); });
+}
+
+Result<std::size_t> Database::sadd(std::string_view key, std::initializer_list<std::string_view> members) {
+  return sadd(key, std::span<const std::string_view>(members.begin(), members.size()));
+}
+
+Result<bool> Database::sismember(std::string_view key, std::string_view member) {
+  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_sismember(db, key, member, now); });
+}
+
+Result<std::size_t> Database::scard(std::string_view key) {
+  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_scard(db, key, now); });
+}
+
+Result<std::vector<std::string>> Database::smembers(std::string_view key) {
+  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_smembers(db, key, now); });
+}
+
+Result<std::size_t> Database::srem(std::string_view key, std::span<const std::string_view> members) {
+  if (members.empty()) return Error::of(Errc::kWrongArity, "srem");
+  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_srem(db, key, members, now); });
+}
+
+Result<std::size_t> Database::srem(std::string_view key, std::initializer_list<std::string_view> members) {
+  return srem(key, std::span<const std::string_view>(members.begin(), members.size()));
+}
+
+}  // namespace kora
