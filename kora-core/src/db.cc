@@ -393,7 +393,7 @@ Entry* Db::build(std::string_view key, std::int64_t expire_at_ms, const Layout& 
   return reinterpret_cast<Entry*>(p);
 }
 
-void Db::destroy(Entry* e) {
+void Db::free_value(Entry* e) {
   if (e->type() != ValueType::kString) {
     delete e->object();
   } else if (e->meta() & Entry::kExternal) {
@@ -401,6 +401,10 @@ void Db::destroy(Entry* e) {
     external_bytes_ -= s->capacity();
     delete s;
   }
+}
+
+void Db::destroy(Entry* e) {
+  free_value(e);
   arena_.deallocate(e, e->record_size());
 }
 
@@ -483,14 +487,7 @@ void Db::set_string(EntryRef& ref, std::string_view value, StringEncoding encodi
   }
   Layout l = Layout::for_string(value, flags, &external_bytes_);
   Entry* fresh = build(e->key(), e->expire_at_ms(), l);
-  // Free the old value only now: `value` may have been read from it.
-  if (e->type() != ValueType::kString) {
-    delete e->object();
-  } else if (e->meta() & Entry::kExternal) {
-    auto* s = load<std::string*>(e->bytes() + e->value_offset());
-    external_bytes_ -= s->capacity();
-    delete s;
-  }
+  free_value(e);  // only now: `value` may have been read from it
   swap_record(ref, fresh);
 }
 
@@ -533,11 +530,7 @@ void Db::set_object(EntryRef& ref, std::unique_ptr<Object> obj) {
     store(e->bytes() + e->value_offset(), obj.release());
     return;
   }
-  if (e->meta() & Entry::kExternal) {
-    auto* s = load<std::string*>(e->bytes() + e->value_offset());
-    external_bytes_ -= s->capacity();
-    delete s;
-  }
+  free_value(e);  // a string: its out-of-line buffer, if any
   Layout l;
   l.type = obj->type();
   l.object = obj.release();
@@ -588,13 +581,7 @@ void Db::move_to(std::string_view key, Db& dst, std::string_view new_key, std::i
 
 void Db::clear() {
   // Free the values, then every arena page at once.
-  table_.clear([](Entry* e) {
-    if (e->type() != ValueType::kString) {
-      delete e->object();
-    } else if (e->meta() & Entry::kExternal) {
-      delete load<std::string*>(e->bytes() + e->value_offset());
-    }
-  });
+  table_.clear([this](Entry* e) { free_value(e); });
   arena_.release_all();
   expires_.clear();
   external_bytes_ = 0;

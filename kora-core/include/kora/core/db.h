@@ -258,6 +258,9 @@ class Db {
  private:
   struct Layout;
   Entry* build(std::string_view key, std::int64_t expire_at_ms, const Layout& value);
+  // Frees what a record owns outside itself (its aggregate or out-of-line string).
+  void free_value(Entry* e);
+  // free_value, then the record itself.
   void destroy(Entry* e);
   // Replaces record `ref` by `fresh` (same key) in the table and the TTL index.
   void swap_record(EntryRef& ref, Entry* fresh);
