@@ -1,5 +1,7 @@
 #include "connection.h"
 
+#include "args.h"
+
 #include <algorithm>
 #include <asio/write.hpp>
 
@@ -124,14 +126,15 @@ void Connection::parse_and_execute() {
   }
 }
 
+std::string& Connection::immediate_reply() {
+  if (slots_.empty()) return out_;
+  Slot& s = new_slot();
+  s.ready = true;
+  return s.reply;
+}
+
 void Connection::reply_error(std::string_view message) {
-  std::string* target = &out_;
-  if (!slots_.empty()) {
-    Slot& s = new_slot();
-    s.ready = true;
-    target = &s.reply;
-  }
-  protocol::ReplyWriter(target, client_.resp).error(message);
+  protocol::ReplyWriter(&immediate_reply(), client_.resp).error(message);
 }
 
 Connection::Slot& Connection::new_slot() { return slots_.emplace_back(); }
@@ -140,26 +143,25 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   std::string error;
   const CommandSpec* spec = lookup(argv, error);
+  if (handle_multi(spec, argv, error)) return;
   if (!spec) {
     reply_error(error);
     return;
   }
   plan_command(*spec, argv, engine_, worker_, plan_);
   if (!plan_.single || plan_.cross_shard) {
-    begin_transaction(argv);
+    std::vector<Transaction::Command> commands(1);
+    commands[0].plan = std::move(plan_);
+    plan_ = Plan{};
+    commands[0].argv.assign(argv.begin(), argv.end());
+    begin_transaction(std::move(commands), /*exec=*/false);
     return;
   }
   ClientState* client = (spec->flags & kConnection) ? &client_ : nullptr;
   if (plan_.shard == worker_ && !engine_.is_lent(worker_)) {
     // The fast path: run inline, straight into the output (or an in-order slot).
-    std::string* target = &out_;
-    if (!slots_.empty()) {
-      Slot& s = new_slot();
-      s.ready = true;
-      target = &s.reply;
-    }
     run_on_shard(spec->handler, argv, engine_, engine_.shard(worker_), client_.db, client_.resp,
-                 client, &state_, *target);
+                 client, &state_, immediate_reply());
     if (client_.close_after_reply) close_after_flush_ = true;
     return;
   }
@@ -170,18 +172,86 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
   queue_remote(plan_.shard, spec->handler, argv, seq);
 }
 
-void Connection::begin_transaction(std::span<const std::string_view> argv) {
+bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::string_view> argv,
+                              const std::string& lookup_error) {
+  std::string_view name = spec ? spec->name : std::string_view();
+  if (!multi_) {
+    if (name == "multi") {
+      multi_.emplace();
+      multi_rejected_ = false;
+      protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
+      return true;
+    }
+    if (name == "exec" || name == "discard") {
+      reply_error("ERR " + std::string(name == "exec" ? "EXEC" : "DISCARD") + " without MULTI");
+      return true;
+    }
+    return false;
+  }
+  // Inside MULTI, as Redis: these run now; everything else is queued.
+  if (name == "exec") {
+    std::vector<std::vector<std::string>> queued = std::move(*multi_);
+    bool rejected = multi_rejected_;
+    multi_.reset();
+    if (rejected) {
+      reply_error("EXECABORT Transaction discarded because of previous errors.");
+      return true;
+    }
+    std::vector<Transaction::Command> commands(queued.size());
+    for (std::size_t i = 0; i < queued.size(); ++i) {
+      commands[i].argv = std::move(queued[i]);
+      std::vector<std::string_view> views(commands[i].argv.begin(), commands[i].argv.end());
+      std::string ignored;
+      plan_command(*lookup(views, ignored), views, engine_, worker_, commands[i].plan);
+    }
+    begin_transaction(std::move(commands), /*exec=*/true);
+    return true;
+  }
+  if (name == "discard") {
+    multi_.reset();
+    protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
+    return true;
+  }
+  if (name == "multi") {
+    reply_error("ERR MULTI calls can not be nested");
+    return true;
+  }
+  if (name == "quit") return false;
+  if (!spec && !argv.empty() && iequals(argv[0], "watch")) {
+    reply_error("ERR WATCH inside MULTI is not allowed");
+    return true;
+  }
+  if (!spec) {
+    // Rejected before queueing: the error now, and EXEC will abort.
+    multi_rejected_ = true;
+    reply_error(lookup_error);
+    return true;
+  }
+  multi_->emplace_back(argv.begin(), argv.end());
+  protocol::ReplyWriter(&immediate_reply(), client_.resp).simple("QUEUED");
+  return true;
+}
+
+void Connection::begin_transaction(std::vector<Transaction::Command> commands, bool exec) {
   // Everything parsed before this command must reach its shard first.
   send_batches();
   tx_ = std::make_unique<Transaction>();
   Transaction& tx = *tx_;
-  tx.plan = std::move(plan_);
-  plan_ = Plan{};
-  tx.argv.assign(argv.begin(), argv.end());
-  tx.db = client_.db;
+  tx.commands = std::move(commands);
+  tx.exec = exec;
   tx.slot = slot_base_ + slots_.size();
   new_slot();
-  tx.shards = transaction_shards(tx.plan, argv, engine_);
+  for (const auto& command : tx.commands) {
+    std::vector<std::string_view> views(command.argv.begin(), command.argv.end());
+    std::vector<core::ShardId> shards = transaction_shards(command.plan, views, engine_);
+    if (command.plan.single && !command.plan.cross_shard) shards.push_back(command.plan.shard);
+    tx.shards.insert(tx.shards.end(), shards.begin(), shards.end());
+  }
+  // EXEC also takes this worker's shard, so that even a block of keyless
+  // commands runs after a hop, never inside the parse loop.
+  if (exec) tx.shards.push_back(worker_);
+  std::sort(tx.shards.begin(), tx.shards.end());
+  tx.shards.erase(std::unique(tx.shards.begin(), tx.shards.end()), tx.shards.end());
   borrow_next_shard();
 }
 
@@ -200,30 +270,38 @@ void Connection::borrow_next_shard() {
   });
 }
 
+void Connection::run_transaction_command(const Transaction::Command& command, std::string& out) {
+  std::vector<std::string_view> argv(command.argv.begin(), command.argv.end());
+  const CommandSpec& spec = *command.plan.spec;
+  const Plan& plan = command.plan;
+  if (plan.single) {
+    // One shard, or a kMultiShard command reaching every key through db_for().
+    ClientState* client = (spec.flags & kConnection) ? &client_ : nullptr;
+    run_on_shard(spec.handler, argv, engine_, engine_.shard(plan.shard), client_.db, client_.resp,
+                 client, &state_, out);
+    return;
+  }
+  std::vector<std::string> parts(plan.parts.size());
+  std::vector<std::string_view> sub;
+  for (std::size_t i = 0; i < plan.parts.size(); ++i) {
+    part_argv(argv, plan.parts[i], sub);
+    run_on_shard(spec.handler, sub, engine_, engine_.shard(plan.parts[i].shard), client_.db,
+                 client_.resp, nullptr, &state_, parts[i]);
+  }
+  merge_parts(plan, argv, parts, &state_, client_.resp, out);
+}
+
 void Connection::run_transaction() {
   Transaction& tx = *tx_;
-  std::vector<std::string_view> argv(tx.argv.begin(), tx.argv.end());
-  const CommandSpec& spec = *tx.plan.spec;
   std::string reply;
-  if (tx.plan.single) {
-    // A kMultiShard command: its handler reaches every key through db_for().
-    run_on_shard(spec.handler, argv, engine_, engine_.shard(tx.plan.shard), tx.db, client_.resp,
-                 nullptr, &state_, reply);
-  } else {
-    std::vector<std::string> parts(tx.plan.parts.size());
-    std::vector<std::string_view> sub;
-    for (std::size_t i = 0; i < tx.plan.parts.size(); ++i) {
-      part_argv(argv, tx.plan.parts[i], sub);
-      run_on_shard(spec.handler, sub, engine_, engine_.shard(tx.plan.parts[i].shard), tx.db,
-                   client_.resp, nullptr, &state_, parts[i]);
-    }
-    merge_parts(tx.plan, argv, parts, &state_, client_.resp, reply);
-  }
+  if (tx.exec) protocol::ReplyWriter(&reply, client_.resp).array(tx.commands.size());
+  for (const auto& command : tx.commands) run_transaction_command(command, reply);
   for (core::ShardId s : tx.shards) engine_.give_back(s);
   Slot& slot = slots_[tx.slot - slot_base_];
   slot.reply = std::move(reply);
   slot.ready = true;
   tx_.reset();
+  if (client_.close_after_reply) close_after_flush_ = true;
   if (closed_) return;
   flush_slots();
   process_input();

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,14 +59,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool ready = false;
     std::string reply;
   };
-  // The cross-shard transaction in flight (at most one per connection).
+  // The transaction in flight (at most one per connection): one command whose
+  // keys span shards, or the commands of a MULTI/EXEC block.
   struct Transaction {
-    Plan plan;
-    std::vector<std::string> argv;  // owned: the read buffer may move meanwhile
+    struct Command {
+      Plan plan;
+      std::vector<std::string> argv;  // owned: the read buffer may move meanwhile
+    };
+    std::vector<Command> commands;
+    bool exec = false;                  // MULTI/EXEC: reply with an array of replies
     std::vector<core::ShardId> shards;  // ascending
     std::size_t granted = 0;
     std::uint64_t slot = 0;
-    int db = 0;
   };
 
   void read_more();
@@ -78,9 +83,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
                     std::uint64_t slot);
   void send_batches();
   void on_results(std::vector<RemoteResult>& results);
-  void begin_transaction(std::span<const std::string_view> argv);
+  // Handles MULTI, EXEC, DISCARD and queueing inside MULTI; false when `argv`
+  // is an ordinary command to run now.
+  bool handle_multi(const CommandSpec* spec, std::span<const std::string_view> argv,
+                    const std::string& lookup_error);
+  // Where a reply produced right now goes: the output, or a ready slot behind
+  // replies still pending.
+  std::string& immediate_reply();
+  void begin_transaction(std::vector<Transaction::Command> commands, bool exec);
   void borrow_next_shard();
   void run_transaction();
+  void run_transaction_command(const Transaction::Command& command, std::string& out);
   void flush_slots();
   void write_out();
 
@@ -97,6 +110,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string_view> argv_;
   Plan plan_;
   std::unique_ptr<Transaction> tx_;
+  // Commands queued since MULTI (nullopt outside MULTI), and whether one of them
+  // was rejected (EXEC then aborts).
+  std::optional<std::vector<std::vector<std::string>>> multi_;
+  bool multi_rejected_ = false;
 
   std::string out_;     // replies waiting to be written
   std::string wbuf_;    // the buffer of the write in flight

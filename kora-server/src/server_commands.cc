@@ -32,6 +32,14 @@ void ping_command(CommandContext& ctx) {
 
 void echo_command(CommandContext& ctx) { ctx.reply.bulk(ctx.argv[1]); }
 
+// MULTI / EXEC / DISCARD are handled by the client connection, which queues the
+// commands and runs the block as one cross-shard transaction. These handlers
+// answer only where there is no connection to hold a block: the embedded API's
+// execute(), where every call stands alone.
+void transaction_outside_connection(CommandContext& ctx) {
+  ctx.reply.error("ERR MULTI, EXEC and DISCARD need a client connection");
+}
+
 void quit_command(CommandContext& ctx) {
   ctx.client->close_after_reply = true;
   ctx.reply.ok();
@@ -361,6 +369,9 @@ void info_merge(std::span<const std::string_view> argv, const std::vector<protoc
 const std::array kServerCommands = {
     CommandSpec{"ping", -1, kFast | kStale, 0, 0, 0, ping_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"echo", 2, kFast | kStale | kLoading, 0, 0, 0, echo_command, Fanout::kNone, nullptr, "@fast @connection"},
+    CommandSpec{"multi", 1, kFast | kLoading | kStale | kConnection, 0, 0, 0, transaction_outside_connection, Fanout::kNone, nullptr, "@fast @transaction"},
+    CommandSpec{"exec", 1, kLoading | kStale | kConnection, 0, 0, 0, transaction_outside_connection, Fanout::kNone, nullptr, "@slow @transaction"},
+    CommandSpec{"discard", 1, kFast | kLoading | kStale | kConnection, 0, 0, 0, transaction_outside_connection, Fanout::kNone, nullptr, "@fast @transaction"},
     CommandSpec{"quit", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, quit_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"hello", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, hello_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"client", -2, kStale | kLoading | kConnection, 0, 0, 0, client_command, Fanout::kNone, nullptr, "@slow @connection"},
