@@ -4,6 +4,7 @@
 #include <new>
 
 #include "kora/core/hash.h"
+#include "varint.h"
 
 namespace kora::core {
 
@@ -27,34 +28,14 @@ namespace {
 
 static_assert(sizeof(void*) == 8, "the record layout assumes 64-bit pointers");
 
-std::size_t varint_size(std::uint32_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+std::size_t varint_size(std::uint32_t v) { return varint::size(v); }
 
-std::size_t put_varint(unsigned char* p, std::uint32_t v) {
-  std::size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<unsigned char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<unsigned char>(v);
-  return n;
-}
+std::size_t put_varint(unsigned char* p, std::uint32_t v) { return varint::put(p, v); }
 
 std::size_t get_varint(const unsigned char* p, std::uint32_t* v) {
-  std::uint32_t r = 0;
-  std::size_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    unsigned char b = p[n++];
-    r |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-  }
-  *v = r;
+  std::uint64_t wide;
+  std::size_t n = varint::get(p, &wide);
+  *v = static_cast<std::uint32_t>(wide);
   return n;
 }
 

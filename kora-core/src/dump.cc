@@ -6,6 +6,7 @@
 #include "kora/core/hash_value.h"
 #include "kora/core/list_value.h"
 #include "kora/core/set_value.h"
+#include "varint.h"
 
 namespace kora::core {
 namespace {
@@ -14,11 +15,8 @@ constexpr char kMagic = 'K';
 constexpr unsigned char kFormatVersion = 1;
 
 void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
+  unsigned char buf[10];
+  out.append(reinterpret_cast<const char*>(buf), varint::put(buf, v));
 }
 
 void put_bytes(std::string& out, std::string_view s) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kora/core/hash.h"
+#include "varint.h"
 
 namespace kora::core {
 namespace {
@@ -19,40 +20,19 @@ constexpr std::size_t kMinTableCapacity = 8;
 
 // --- length-prefixed strings: LEB128 length, then the bytes -------------------
 
-std::size_t varint_size(std::size_t n) {
-  std::size_t s = 1;
-  while (n >= 0x80) {
-    n >>= 7;
-    ++s;
-  }
-  return s;
-}
-
-std::size_t entry_size(std::string_view s) { return varint_size(s.size()) + s.size(); }
+std::size_t entry_size(std::string_view s) { return varint::size(s.size()) + s.size(); }
 
 unsigned char* put_entry(unsigned char* p, std::string_view s) {
-  std::size_t n = s.size();
-  while (n >= 0x80) {
-    *p++ = static_cast<unsigned char>(n | 0x80);
-    n >>= 7;
-  }
-  *p++ = static_cast<unsigned char>(n);
+  p += varint::put(p, s.size());
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 
 // Reads the entry at p; returns the byte after it.
 const unsigned char* get_entry(const unsigned char* p, std::string_view* out) {
-  std::size_t n = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    n |= static_cast<std::size_t>(*p & 0x7f) << shift;
-    shift += 7;
-    ++p;
-  }
-  n |= static_cast<std::size_t>(*p) << shift;
-  ++p;
-  *out = std::string_view(reinterpret_cast<const char*>(p), n);
+  std::uint64_t n;
+  p += varint::get(p, &n);
+  *out = std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
   return p + n;
 }
 

@@ -1,4 +1,5 @@
 #include "kora/core/list_value.h"
+#include "varint.h"
 
 #include <algorithm>
 #include <atomic>
@@ -35,17 +36,11 @@ namespace {
 // Redis's SIZE_SAFETY_LIMIT: a node limited by entry count still stops at 8 KiB.
 constexpr std::size_t kSafetyBytes = 8192;
 
-std::size_t varint_size(std::size_t v) {
-  std::size_t n = 1;
-  for (; v >= 0x80; v >>= 7) ++n;
-  return n;
-}
-
-std::size_t entry_bytes(std::size_t len) { return 2 * varint_size(len) + len; }
+std::size_t entry_bytes(std::size_t len) { return 2 * varint::size(len) + len; }
 
 // Writes the entry of `v` at p: varint(len), the bytes, varint(len) reversed.
 void write_entry(char* p, std::string_view v) {
-  const std::size_t h = varint_size(v.size());
+  const std::size_t h = varint::size(v.size());
   std::size_t x = v.size();
   for (std::size_t i = 0; i < h; ++i, x >>= 7) {
     const auto b = static_cast<char>((x & 0x7f) | (i + 1 < h ? 0x80 : 0));

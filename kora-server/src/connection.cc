@@ -270,32 +270,14 @@ void Connection::borrow_next_shard() {
   });
 }
 
-void Connection::run_transaction_command(const Transaction::Command& command, std::string& out) {
-  std::vector<std::string_view> argv(command.argv.begin(), command.argv.end());
-  const CommandSpec& spec = *command.plan.spec;
-  const Plan& plan = command.plan;
-  if (plan.single) {
-    // One shard, or a kMultiShard command reaching every key through db_for().
-    ClientState* client = (spec.flags & kConnection) ? &client_ : nullptr;
-    run_on_shard(spec.handler, argv, engine_, engine_.shard(plan.shard), client_.db, client_.resp,
-                 client, &state_, out);
-    return;
-  }
-  std::vector<std::string> parts(plan.parts.size());
-  std::vector<std::string_view> sub;
-  for (std::size_t i = 0; i < plan.parts.size(); ++i) {
-    part_argv(argv, plan.parts[i], sub);
-    run_on_shard(spec.handler, sub, engine_, engine_.shard(plan.parts[i].shard), client_.db,
-                 client_.resp, nullptr, &state_, parts[i]);
-  }
-  merge_parts(plan, argv, parts, &state_, client_.resp, out);
-}
-
 void Connection::run_transaction() {
   Transaction& tx = *tx_;
   std::string reply;
   if (tx.exec) protocol::ReplyWriter(&reply, client_.resp).array(tx.commands.size());
-  for (const auto& command : tx.commands) run_transaction_command(command, reply);
+  for (const auto& command : tx.commands) {
+    std::vector<std::string_view> argv(command.argv.begin(), command.argv.end());
+    run_planned(command.plan, argv, engine_, client_.db, client_.resp, &client_, &state_, reply);
+  }
   for (core::ShardId s : tx.shards) engine_.give_back(s);
   Slot& slot = slots_[tx.slot - slot_base_];
   slot.reply = std::move(reply);

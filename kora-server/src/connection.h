@@ -93,7 +93,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void begin_transaction(std::vector<Transaction::Command> commands, bool exec);
   void borrow_next_shard();
   void run_transaction();
-  void run_transaction_command(const Transaction::Command& command, std::string& out);
   void flush_slots();
   void write_out();
 

@@ -248,23 +248,30 @@ std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
     return out;
   }
   // Several shards: a cross-shard transaction, run on this (non-worker) thread.
-  std::vector<core::ShardId> shards = transaction_shards(plan, argv, engine);
-  engine.with_shards(shards, [&] {
-    if (plan.single) {
-      run_on_shard(spec->handler, argv, engine, engine.shard(plan.shard), client.db, client.resp,
-                   nullptr, &server, out);
-      return;
-    }
-    std::vector<std::string> replies(plan.parts.size());
-    std::vector<std::string_view> sub;
-    for (std::size_t i = 0; i < plan.parts.size(); ++i) {
-      part_argv(argv, plan.parts[i], sub);
-      run_on_shard(spec->handler, sub, engine, engine.shard(plan.parts[i].shard), client.db,
-                   client.resp, nullptr, &server, replies[i]);
-    }
-    merge_parts(plan, argv, replies, &server, client.resp, out);
+  engine.with_shards(transaction_shards(plan, argv, engine), [&] {
+    run_planned(plan, argv, engine, client.db, client.resp, nullptr, &server, out);
   });
   return out;
+}
+
+void run_planned(const Plan& plan, std::span<const std::string_view> argv,
+                 core::ShardEngine& engine, int db, int resp, ClientState* client,
+                 ServerState* server, std::string& out) {
+  const CommandSpec& spec = *plan.spec;
+  if (plan.single) {
+    // One shard, or a kMultiShard command reaching every key through db_for().
+    ClientState* cs = (spec.flags & kConnection) ? client : nullptr;
+    run_on_shard(spec.handler, argv, engine, engine.shard(plan.shard), db, resp, cs, server, out);
+    return;
+  }
+  std::vector<std::string> replies(plan.parts.size());
+  std::vector<std::string_view> sub;
+  for (std::size_t i = 0; i < plan.parts.size(); ++i) {
+    part_argv(argv, plan.parts[i], sub);
+    run_on_shard(spec.handler, sub, engine, engine.shard(plan.parts[i].shard), db, resp, nullptr,
+                 server, replies[i]);
+  }
+  merge_parts(plan, argv, replies, server, resp, out);
 }
 
 std::vector<core::ShardId> transaction_shards(const Plan& plan,

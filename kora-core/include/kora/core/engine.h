@@ -162,6 +162,10 @@ class ShardEngine {
   void drain(Worker& w);
   void run_data(Worker& w, Task& task);
   void enqueue(ShardId id, Task task, bool data);
+  // Queues fn to worker `id` (as a data task or a plain one) and blocks until it
+  // has run; returns its result.
+  template <typename F>
+  std::invoke_result_t<F&> post_and_wait(ShardId id, bool data, F& fn);
   std::atomic<bool>& ownership(ShardId id);
   bool lent_flag(ShardId id) const;
   static void acquire(std::atomic<bool>& flag);
@@ -190,6 +194,27 @@ bool ShardEngine::try_run_here(ShardId id, F&& fn) {
 }
 
 template <typename F>
+std::invoke_result_t<F&> ShardEngine::post_and_wait(ShardId id, bool data, F& fn) {
+  using R = std::invoke_result_t<F&>;
+  Waiter waiter;
+  if constexpr (std::is_void_v<R>) {
+    enqueue(id, [&] {
+      fn();
+      waiter.notify();
+    }, data);
+    waiter.wait();
+  } else {
+    std::optional<R> result;
+    enqueue(id, [&] {
+      result.emplace(fn());
+      waiter.notify();
+    }, data);
+    waiter.wait();
+    return std::move(*result);
+  }
+}
+
+template <typename F>
 std::invoke_result_t<F&> ShardEngine::call(ShardId id, F&& fn) {
   using R = std::invoke_result_t<F&>;
   if (current_shard() == id) return fn();
@@ -200,44 +225,13 @@ std::invoke_result_t<F&> ShardEngine::call(ShardId id, F&& fn) {
     std::optional<R> early;
     if (try_run_here(id, [&] { early.emplace(fn()); })) return std::move(*early);
   }
-  Waiter waiter;
-  if constexpr (std::is_void_v<R>) {
-    post_data(id, [&] {
-      fn();
-      waiter.notify();
-    });
-    waiter.wait();
-  } else {
-    std::optional<R> result;
-    post_data(id, [&] {
-      result.emplace(fn());
-      waiter.notify();
-    });
-    waiter.wait();
-    return std::move(*result);
-  }
+  return post_and_wait(id, /*data=*/true, fn);
 }
 
 template <typename F>
 std::invoke_result_t<F&> ShardEngine::run_on_worker(ShardId id, F&& fn) {
-  using R = std::invoke_result_t<F&>;
   if (current_shard() == id) return fn();
-  Waiter waiter;
-  if constexpr (std::is_void_v<R>) {
-    post(id, [&] {
-      fn();
-      waiter.notify();
-    });
-    waiter.wait();
-  } else {
-    std::optional<R> result;
-    post(id, [&] {
-      result.emplace(fn());
-      waiter.notify();
-    });
-    waiter.wait();
-    return std::move(*result);
-  }
+  return post_and_wait(id, /*data=*/false, fn);
 }
 
 template <typename F>

@@ -56,6 +56,15 @@ void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
                  const std::vector<std::string>& replies, ServerState* server, int resp,
                  std::string& out);
 
+// Runs a planned command on the calling thread, which must hold every shard the
+// plan needs (its shard, or every part's shard, or — for a cross-shard
+// kMultiShard command — every key's shard): one handler run, or one per part
+// and the merge. Appends the encoded reply to `out`. `client` reaches only
+// kConnection commands.
+void run_planned(const Plan& plan, std::span<const std::string_view> argv,
+                 core::ShardEngine& engine, int db, int resp, ClientState* client,
+                 ServerState* server, std::string& out);
+
 // The shards a multi-shard plan (parts, or a cross-shard kMultiShard command)
 // must borrow, ascending and unique.
 std::vector<core::ShardId> transaction_shards(const Plan& plan,
