@@ -403,14 +403,21 @@ EntryRef Db::find(std::string_view key, std::int64_t now_ms, bool touch) {
   Entry* e = table_.find(key, hash);
   if (!e) return {};
   if (expired(e, now_ms)) {
-    expires_.erase(e);
-    table_.unlink(e, hash);
-    destroy(e);
+    remove_entry(e, hash, KeyEvent::kExpired);
     return {};
   }
   if (touch) e->touch(access_clock_of(now_ms));
   return {e};
 }
+
+void Db::remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> event) {
+  if (e->meta() & Entry::kHasTtl) expires_.erase(e);
+  table_.unlink(e, hash);
+  if (event) raise(*event, e->key());
+  destroy(e);
+}
+
+const Entry* Db::peek(std::string_view key) const { return table_.find(key, hash_bytes(key)); }
 
 EntryRef Db::find_or_create(std::string_view key, std::int64_t now_ms, bool* created) {
   EntryRef ref = find(key, now_ms);
@@ -426,9 +433,7 @@ bool Db::erase(std::string_view key) {
   std::uint64_t hash = hash_bytes(key);
   Entry* e = table_.find(key, hash);
   if (!e) return false;
-  if (e->meta() & Entry::kHasTtl) expires_.erase(e);
-  table_.unlink(e, hash);
-  destroy(e);
+  remove_entry(e, hash, KeyEvent::kDeleted);
   return true;
 }
 
@@ -439,13 +444,19 @@ void Db::set_expire(EntryRef& ref, std::int64_t at_ms) {
   if (has && at_ms != 0) {
     std::uint32_t len;
     store(e->bytes() + 9 + get_varint(e->bytes() + 9, &len), at_ms);
-    return;
+  } else {
+    // Adding or removing the 8-byte expiry field moves the record.
+    swap_record(ref, build(e->key(), at_ms, Layout::of(*e)));
   }
-  // Adding or removing the 8-byte expiry field moves the record.
-  swap_record(ref, build(e->key(), at_ms, Layout::of(*e)));
+  raise(KeyEvent::kModified, ref->key());
 }
 
 void Db::set_string(EntryRef& ref, std::string_view value, StringEncoding encoding) {
+  store_string(ref, value, encoding);
+  raise(KeyEvent::kModified, ref->key());
+}
+
+void Db::store_string(EntryRef& ref, std::string_view value, StringEncoding encoding) {
   const unsigned char flags = Layout::flags_for(encoding);
   Entry* e = ref.entry;
   if (e->type() == ValueType::kString) {
@@ -479,11 +490,12 @@ void Db::append_string(EntryRef& ref, std::string_view suffix) {
     external_bytes_ -= s->capacity();
     s->append(suffix);  // amortized: std::string grows geometrically
     external_bytes_ += s->capacity();
-    return;
+  } else {
+    std::string joined(e->str());
+    joined.append(suffix);
+    store_string(ref, joined, StringEncoding::kRaw);
   }
-  std::string joined(e->str());
-  joined.append(suffix);
-  set_string(ref, joined, StringEncoding::kRaw);
+  raise(KeyEvent::kModified, ref->key());
 }
 
 void Db::write_string(EntryRef& ref, std::size_t offset, std::string_view bytes) {
@@ -494,12 +506,13 @@ void Db::write_string(EntryRef& ref, std::size_t offset, std::string_view bytes)
     if (s->size() < offset + bytes.size()) s->resize(offset + bytes.size(), '\0');
     s->replace(offset, bytes.size(), bytes);
     external_bytes_ += s->capacity();
-    return;
+  } else {
+    std::string value(e->str());
+    if (value.size() < offset + bytes.size()) value.resize(offset + bytes.size(), '\0');
+    value.replace(offset, bytes.size(), bytes);
+    store_string(ref, value, StringEncoding::kRaw);
   }
-  std::string value(e->str());
-  if (value.size() < offset + bytes.size()) value.resize(offset + bytes.size(), '\0');
-  value.replace(offset, bytes.size(), bytes);
-  set_string(ref, value, StringEncoding::kRaw);
+  raise(KeyEvent::kModified, ref->key());
 }
 
 void Db::set_object(EntryRef& ref, std::unique_ptr<Object> obj) {
@@ -509,13 +522,14 @@ void Db::set_object(EntryRef& ref, std::unique_ptr<Object> obj) {
     unsigned char& meta = e->bytes()[8];
     meta = static_cast<unsigned char>((meta & ~Entry::kTypeMask) | static_cast<unsigned char>(obj->type()));
     store(e->bytes() + e->value_offset(), obj.release());
-    return;
+  } else {
+    free_value(e);  // a string: its out-of-line buffer, if any
+    Layout l;
+    l.type = obj->type();
+    l.object = obj.release();
+    swap_record(ref, build(e->key(), e->expire_at_ms(), l));
   }
-  free_value(e);  // a string: its out-of-line buffer, if any
-  Layout l;
-  l.type = obj->type();
-  l.object = obj.release();
-  swap_record(ref, build(e->key(), e->expire_at_ms(), l));
+  raise(KeyEvent::kModified, ref->key());
 }
 
 bool Db::erase_if_empty(std::string_view key) {
@@ -532,11 +546,13 @@ EntryRef Db::put_copy(std::string_view key, const Entry& src, std::int64_t now_m
   } else {
     l = Layout::for_string(src.str(), src.meta() & (Entry::kRaw | Entry::kNoInt), &external_bytes_);
   }
-  erase(key);
+  const std::uint64_t hash = hash_bytes(key);
+  if (Entry* old = table_.find(key, hash)) remove_entry(old, hash, std::nullopt);  // overwritten
   Entry* e = build(key, src.expire_at_ms(), l);
   e->touch(access_clock_of(now_ms));
-  table_.insert(e, hash_bytes(key));
+  table_.insert(e, hash);
   if (e->meta() & Entry::kHasTtl) expires_.insert(e);
+  raise(KeyEvent::kModified, key);
   return {e};
 }
 
@@ -544,7 +560,8 @@ void Db::move_to(std::string_view key, Db& dst, std::string_view new_key, std::i
   std::uint64_t hash = hash_bytes(key);
   Entry* e = table_.find(key, hash);
   if (!e) return;
-  dst.erase(new_key);
+  const std::uint64_t new_hash = hash_bytes(new_key);
+  if (Entry* old = dst.table_.find(new_key, new_hash)) dst.remove_entry(old, new_hash, std::nullopt);
   Layout l = Layout::of(*e);
   if (l.external && &dst != this) {
     external_bytes_ -= l.external->capacity();
@@ -552,12 +569,16 @@ void Db::move_to(std::string_view key, Db& dst, std::string_view new_key, std::i
   }
   Entry* fresh = dst.build(new_key, e->expire_at_ms(), l);
   fresh->touch(access_clock_of(now_ms));
-  dst.table_.insert(fresh, hash_bytes(new_key));
+  dst.table_.insert(fresh, new_hash);
   if (fresh->meta() & Entry::kHasTtl) dst.expires_.insert(fresh);
   // The value now belongs to `fresh`: free only the old record's memory.
   if (e->meta() & Entry::kHasTtl) expires_.erase(e);
   table_.unlink(e, hash);
+  // Same name in another db: MOVE; another name: RENAME (possibly across shards).
+  const bool moved = new_key == key;
+  raise(moved ? KeyEvent::kMovedFrom : KeyEvent::kRenamedFrom, e->key());
   arena_.deallocate(e, e->record_size());
+  dst.raise(moved ? KeyEvent::kMovedTo : KeyEvent::kRenamedTo, new_key);
 }
 
 void Db::clear() {
@@ -567,6 +588,20 @@ void Db::clear() {
   expires_.clear();
   external_bytes_ = 0;
   sweep_bucket_ = 0;
+}
+
+void Db::flush() {
+  if (hub_) hub_->raise_flush(index_, *this);
+  clear();
+}
+
+void Db::swap_contents(Db& other) {
+  if (hub_) hub_->raise_swap(index_, *this, other.index_, other);
+  table_.swap(other.table_);
+  arena_.swap(other.arena_);
+  expires_.swap(other.expires_);
+  std::swap(sweep_bucket_, other.sweep_bucket_);
+  std::swap(external_bytes_, other.external_bytes_);
 }
 
 std::size_t Db::sweep_expired(std::int64_t now_ms, std::size_t budget) {
@@ -583,7 +618,10 @@ std::size_t Db::sweep_expired(std::int64_t now_ms, std::size_t budget) {
     }
     ++sweep_bucket_;
   }
-  for (const std::string& key : dead) erase(key);
+  for (const std::string& key : dead) {
+    const std::uint64_t hash = hash_bytes(key);
+    if (Entry* e = table_.find(key, hash)) remove_entry(e, hash, KeyEvent::kExpired);
+  }
   return dead.size();
 }
 
@@ -600,7 +638,8 @@ std::optional<std::string> Db::random_key(std::int64_t now_ms) {
     Entry* e = table_.random(rng_);
     if (!e) return std::nullopt;
     if (!expired(e, now_ms)) return std::string(e->key());
-    erase(std::string(e->key()));
+    std::string key(e->key());
+    remove_entry(e, hash_bytes(key), KeyEvent::kExpired);
   }
   return std::nullopt;
 }

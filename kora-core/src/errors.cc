@@ -104,6 +104,40 @@ std::string error_message(Errc code, std::string_view arg) {
       return "BUSYKEY Target key name already exists.";
     case Errc::kProtocol:
       return "ERR Protocol error: " + a;
+    case Errc::kTimeoutNotFloat:
+      return "ERR timeout is not a float or out of range";
+    case Errc::kTimeoutNegative:
+      return "ERR timeout is negative";
+    case Errc::kTimeoutOutOfRange:
+      return "ERR timeout is out of range";
+    case Errc::kWatchInMulti:
+      return "ERR WATCH inside MULTI is not allowed";
+    case Errc::kMultiNested:
+      return "ERR MULTI calls can not be nested";
+    case Errc::kWithoutMulti:
+      return "ERR " + a + " without MULTI";
+    case Errc::kExecAbort:
+      return "EXECABORT Transaction discarded because of previous errors.";
+    case Errc::kUnblocked:
+      return "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    case Errc::kSameObject:
+      return "ERR source and destination objects are the same";
+    case Errc::kInternalMerge:
+      return "ERR internal error merging shard replies";
+    case Errc::kNoSuchClient:
+      return "ERR No such client";
+    case Errc::kUnblockReason:
+      return "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+    case Errc::kSlowlogCount:
+      return "ERR count should be greater than or equal to -1";
+    case Errc::kSubcommandSyntax: {
+      const std::size_t nul = a.find('\0');
+      const std::string sub = a.substr(0, nul);
+      const std::string cmd = nul == std::string::npos ? std::string() : a.substr(nul + 1);
+      return "ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try " + cmd + " HELP.";
+    }
+    case Errc::kNotInTransaction:
+      return "ERR " + a + " is only available to a client connection";
   }
   return "ERR unknown error";
 }

@@ -32,6 +32,7 @@ Result<std::size_t> op_hset(Db& db, std::string_view key,
   for (std::size_t i = 0; i + 1 < field_values.size(); i += 2) {
     if (hash.set(field_values[i], field_values[i + 1])) ++added;
   }
+  if (!field_values.empty()) db.signal_modified(key);
   db.erase_if_empty(key);  // only when called with no pairs
   return added;
 }
@@ -45,6 +46,7 @@ Result<bool> op_hsetnx(Db& db, std::string_view key, std::string_view field, std
   const std::string_view args[] = {field, value};
   hash.prepare_write(args);
   hash.set(field, value);
+  db.signal_modified(key);
   return true;
 }
 
@@ -79,6 +81,7 @@ Result<std::size_t> op_hdel(Db& db, std::string_view key, std::span<const std::s
       if ((*h)->size() == 0) break;  // as Redis: stop once the hash is empty
     }
   }
+  if (removed > 0) db.signal_modified(key);
   db.erase_if_empty(key);
   return removed;
 }
@@ -133,6 +136,7 @@ Result<std::int64_t> op_hincrby(Db& db, std::string_view key, std::string_view f
   std::string text;
   append_int64(text, next);
   hash.set(field, text);
+  db.signal_modified(key);
   return next;
 }
 
@@ -155,6 +159,7 @@ Result<std::string> op_hincrbyfloat(Db& db, std::string_view key, std::string_vi
   }
   std::string text = format_long_double_human(value);
   hash.set(field, text);
+  db.signal_modified(key);
   return text;
 }
 

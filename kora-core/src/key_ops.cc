@@ -100,4 +100,26 @@ std::string_view object_encoding(const Entry& e) {
   return s.size() <= 44 ? "embstr" : "raw";
 }
 
+bool op_move(Db& from, Db& to, std::string_view key, std::int64_t now_ms) {
+  if (!from.find(key, now_ms, false) || to.find(key, now_ms, false)) return false;
+  from.move_to(key, to, key, now_ms);
+  return true;
+}
+
+void op_restore(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,
+                std::optional<std::int64_t> idle_seconds, std::int64_t now_ms) {
+  if (expire_at_ms != 0 && expire_at_ms <= now_ms) {
+    db.erase(key);  // already expired: as Redis, the key ends up absent
+    return;
+  }
+  store_restored(db, key, std::move(value), expire_at_ms, now_ms);
+  if (idle_seconds) Db::set_idle(db.find(key, now_ms, false), *idle_seconds, now_ms);
+}
+
+void op_flushdb(Db& db) { db.flush(); }
+
+void op_swapdb(Db& a, Db& b) {
+  if (&a != &b) a.swap_contents(b);
+}
+
 }  // namespace kora::core

@@ -40,6 +40,7 @@ Result<std::size_t> op_push(Db& db, std::string_view key, ListEnd end,
   ListValue* list = *found;
   if (list == nullptr) return std::size_t{0};
   for (std::string_view v : values) list->push(end, v);
+  db.signal_modified(key);
   return list->size();
 }
 
@@ -49,6 +50,7 @@ Result<std::optional<std::string>> op_pop(Db& db, std::string_view key, ListEnd 
   if (!found.ok()) return found.error();
   if (*found == nullptr) return std::optional<std::string>();
   std::optional<std::string> out((*found)->pop(end));
+  db.signal_modified(key);
   db.erase_if_empty(key);
   return out;
 }
@@ -65,6 +67,7 @@ Result<std::optional<std::vector<std::string>>> op_pop_count(Db& db, std::string
   const std::size_t n = std::min(count, list->size());
   out->reserve(n);
   for (std::size_t i = 0; i < n; ++i) out->push_back(list->pop(end));
+  if (n > 0) db.signal_modified(key);
   db.erase_if_empty(key);
   return out;
 }
@@ -107,6 +110,7 @@ Result<void> op_lset(Db& db, std::string_view key, std::int64_t index, std::stri
   auto i = resolve_index(index, (*found)->size());
   if (!i) return Errc::kIndexOutOfRange;
   (*found)->replace(*i, value);
+  db.signal_modified(key);
   return Ok{};
 }
 
@@ -117,6 +121,7 @@ Result<std::int64_t> op_linsert(Db& db, std::string_view key, bool after, std::s
   ListValue* list = *found;
   if (list == nullptr) return std::int64_t{0};
   if (!list->insert(pivot, value, after)) return std::int64_t{-1};
+  db.signal_modified(key);
   return static_cast<std::int64_t>(list->size());
 }
 
@@ -130,6 +135,7 @@ Result<std::size_t> op_lrem(Db& db, std::string_view key, std::int64_t count,
                                        : static_cast<std::size_t>(-(count + 1)) + 1;
   const std::size_t removed =
       (*found)->remove(value, limit, count >= 0 ? ListEnd::kHead : ListEnd::kTail);
+  if (removed > 0) db.signal_modified(key);
   db.erase_if_empty(key);
   return removed;
 }
@@ -148,6 +154,7 @@ Result<void> op_ltrim(Db& db, std::string_view key, std::int64_t start, std::int
   } else {
     list->erase(ListEnd::kHead, len);
   }
+  db.signal_modified(key);
   db.erase_if_empty(key);
   return Ok{};
 }
@@ -199,6 +206,8 @@ Result<std::optional<std::string>> op_lmove(Db& src_db, std::string_view src, Db
   ListValue* target = *dest;
   if (target == nullptr) target = *dst_db.find_or_create_as<ListValue>(dst, now_ms);
   target->push(to, value);
+  src_db.signal_modified(src);
+  dst_db.signal_modified(dst);
   src_db.erase_if_empty(src);
   return std::optional<std::string>(std::move(value));
 }

@@ -166,6 +166,7 @@ Result<std::size_t> op_sadd(Db& db, std::string_view key, std::span<const std::s
   if (!r.ok()) return r.error();
   std::size_t added = 0;
   for (std::string_view m : members) added += (*r)->add(m) ? 1 : 0;
+  if (added > 0) db.signal_modified(key);
   return added;
 }
 
@@ -180,6 +181,7 @@ Result<std::size_t> op_srem(Db& db, std::string_view key, std::span<const std::s
     if (set->remove(m)) ++removed;
     if (set->size() == 0) break;
   }
+  if (removed > 0) db.signal_modified(key);
   db.erase_if_empty(key);
   return removed;
 }
@@ -221,6 +223,7 @@ Result<std::optional<std::string>> op_spop(Db& db, std::string_view key, std::in
   if (!set) return std::optional<std::string>();
   std::string m = set->random_member(rng());
   set->remove(m);
+  db.signal_modified(key);
   db.erase_if_empty(key);
   return std::optional<std::string>(std::move(m));
 }
@@ -247,6 +250,7 @@ Result<std::vector<std::string>> op_spop_count(Db& db, std::string_view key, std
       out.push_back(set->random_member(rng()));
       set->remove(out.back());
     }
+    db.signal_modified(key);
     return out;
   }
   // Most of the set goes: draw the members that stay into a new set (which may
@@ -259,6 +263,7 @@ Result<std::vector<std::string>> op_spop_count(Db& db, std::string_view key, std
   }
   out = set->members();
   *set = std::move(kept);
+  db.signal_modified(key);
   return out;
 }
 
@@ -314,6 +319,7 @@ Result<bool> op_smove(SetKey src, SetKey dst, std::string_view member, std::int6
   if (!d.ok()) return d.error();
   if (*s == *d) return (*s)->contains(member);
   if (!(*s)->remove(member)) return false;
+  src.db->signal_modified(src.key);
   src.db->erase_if_empty(src.key);
   SetValue* target = *d;
   if (!target) {
@@ -322,6 +328,7 @@ Result<bool> op_smove(SetKey src, SetKey dst, std::string_view member, std::int6
     target = *created;
   }
   target->add(member);
+  dst.db->signal_modified(dst.key);
   return true;
 }
 

@@ -25,7 +25,8 @@ std::vector<std::string_view> flatten(std::span<const StringPair> pairs) {
 
 Result<bool> Database::hset(std::string_view key, std::string_view field, std::string_view value) {
   const std::array<std::string_view, 2> flat{field, value};
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) -> Result<bool> {
+  static const auto& spec = Impl::cmd("hset");
+  return impl_->on_key(spec, key, Impl::argv_with("HSET", key, flat), [&](Db& db, std::int64_t now) -> Result<bool> {
     auto r = core::op_hset(db, key, flat, now);
     if (!r.ok()) return r.error();
     return *r == 1;
@@ -35,7 +36,8 @@ Result<bool> Database::hset(std::string_view key, std::string_view field, std::s
 Result<std::size_t> Database::hset(std::string_view key, std::span<const StringPair> field_values) {
   if (field_values.empty()) return Error::of(Errc::kWrongArity, "hset");
   std::vector<std::string_view> flat = flatten(field_values);
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_hset(db, key, flat, now); });
+  static const auto& spec = Impl::cmd("hset");
+  return impl_->on_key(spec, key, Impl::argv_with("HSET", key, flat), [&](Db& db, std::int64_t now) { return core::op_hset(db, key, flat, now); });
 }
 
 Result<std::size_t> Database::hset(std::string_view key, std::initializer_list<StringPair> field_values) {
@@ -43,7 +45,8 @@ Result<std::size_t> Database::hset(std::string_view key, std::initializer_list<S
 }
 
 Result<std::optional<std::string>> Database::hget(std::string_view key, std::string_view field) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) -> Result<std::optional<std::string>> {
+  static const auto& spec = Impl::cmd("hget");
+  return impl_->on_key(spec, key, Impl::argv_of("HGET", key, field), [&](Db& db, std::int64_t now) -> Result<std::optional<std::string>> {
     auto r = core::op_hget(db, key, field, now);
     if (!r.ok()) return r.error();
     if (!r->has_value()) return std::optional<std::string>();
@@ -52,15 +55,20 @@ Result<std::optional<std::string>> Database::hget(std::string_view key, std::str
 }
 
 Result<bool> Database::hexists(std::string_view key, std::string_view field) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_hexists(db, key, field, now); });
+  static const auto& spec = Impl::cmd("hexists");
+  return impl_->on_key(spec, key, Impl::argv_of("HEXISTS", key, field),
+                       [&](Db& db, std::int64_t now) { return core::op_hexists(db, key, field, now); });
 }
 
 Result<std::size_t> Database::hlen(std::string_view key) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_hlen(db, key, now); });
+  static const auto& spec = Impl::cmd("hlen");
+  return impl_->on_key(spec, key, Impl::argv_of("HLEN", key),
+                       [&](Db& db, std::int64_t now) { return core::op_hlen(db, key, now); });
 }
 
 Result<std::vector<OwnedPair>> Database::hgetall(std::string_view key) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) -> Result<std::vector<OwnedPair>> {
+  static const auto& spec = Impl::cmd("hgetall");
+  return impl_->on_key(spec, key, Impl::argv_of("HGETALL", key), [&](Db& db, std::int64_t now) -> Result<std::vector<OwnedPair>> {
     auto r = core::op_hgetall(db, key, now);
     if (!r.ok()) return r.error();
     std::vector<OwnedPair> out;
@@ -72,7 +80,9 @@ Result<std::vector<OwnedPair>> Database::hgetall(std::string_view key) {
 
 Result<std::size_t> Database::hdel(std::string_view key, std::span<const std::string_view> fields) {
   if (fields.empty()) return Error::of(Errc::kWrongArity, "hdel");
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_hdel(db, key, fields, now); });
+  static const auto& spec = Impl::cmd("hdel");
+  return impl_->on_key(spec, key, Impl::argv_with("HDEL", key, fields),
+                       [&](Db& db, std::int64_t now) { return core::op_hdel(db, key, fields, now); });
 }
 
 Result<std::size_t> Database::hdel(std::string_view key, std::initializer_list<std::string_view> fields) {
@@ -80,7 +90,12 @@ Result<std::size_t> Database::hdel(std::string_view key, std::initializer_list<s
 }
 
 Result<std::int64_t> Database::hincrby(std::string_view key, std::string_view field, std::int64_t delta) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_hincrby(db, key, field, delta, now); });
+  static const auto& spec = Impl::cmd("hincrby");
+  auto argv = [&] {
+    return std::vector<std::string>{"HINCRBY", std::string(key), std::string(field), std::to_string(delta)};
+  };
+  return impl_->on_key(spec, key, argv,
+                       [&](Db& db, std::int64_t now) { return core::op_hincrby(db, key, field, delta, now); });
 }
 
 }  // namespace kora

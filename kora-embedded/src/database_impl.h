@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -43,6 +44,9 @@
 #include "kora/core/db.h"
 #include "kora/core/engine.h"
 #include "kora/embedded/database.h"
+#include "kora/server/call.h"
+#include "kora/server/command.h"
+#include "kora/server/dispatch.h"
 #include "kora/server/server.h"
 #include "kora/server/server_state.h"
 
@@ -65,10 +69,80 @@ struct Database::Impl {
     return run_guarded(id, [&] { return fn(engine.shard(id).db(0), core::now_ms()); });
   }
 
-  // on_shard for the shard that owns `key`.
+  // The server's row for command `name` (lowercase): every typed call runs
+  // through the execution wrapper under its command (server/call.h).
+  static const server::CommandSpec& cmd(std::string_view name) {
+    return *server::CommandTable::instance().find(name);
+  }
+
+  // A lazy command line for the wrapper (the change feed's effect, SLOWLOG),
+  // from views that outlive the call.
+  template <typename... S>
+  static auto argv_of(S... parts) {
+    return [=] { return std::vector<std::string>{std::string(parts)...}; };
+  }
+  // The same, with a list of values after the fixed parts.
+  template <typename Values>
+  static auto argv_with(std::string_view name, std::string_view key, const Values& values) {
+    return [name, key, &values] {
+      std::vector<std::string> argv{std::string(name), std::string(key)};
+      for (const auto& v : values) argv.emplace_back(v);
+      return argv;
+    };
+  }
+
+  // Runs fn(db 0, now) on the shard that owns `key` as command `spec`, through
+  // the execution wrapper: counted, timed, its write published on the change
+  // feed as make_argv() (the deterministic form: SET ... PXAT, PEXPIREAT), and
+  // blocked clients it made ready served.
+  template <typename A, typename F>
+  auto on_key(const server::CommandSpec& spec, std::string_view key, A&& make_argv, F&& fn) {
+    const core::ShardId id = engine.shard_for(key);
+    return on_shard(id, [&](core::Db& db, std::int64_t now) {
+      core::Shard& shard = engine.shard(id);
+      server::CommandRun run(spec, shard, 0);
+      auto r = fn(db, now);
+      run.finish(error_of(r), make_argv);
+      server::serve_blocked_clients(engine, shard, &state);
+      return r;
+    });
+  }
+
+  // The error text of a result, for the wrapper's failed-call count.
+  template <typename T>
+  static std::string_view error_of(const core::Result<T>& r) {
+    return r.ok() ? std::string_view() : std::string_view(r.error().message);
+  }
+  template <typename T>
+  static std::string_view error_of(const T&) {
+    return {};
+  }
+
+  // Runs fn(now, run_on) with every shard of `ids` held, as command `spec`
+  // across them: run_on(id, make_argv, body) runs body() as the command's part
+  // on shard id through the wrapper (counted once, on the first part), its
+  // write published as make_argv() on that shard's feed under one transaction
+  // id; blocked clients are served afterwards.
   template <typename F>
-  auto on_key(std::string_view key, F&& fn) {
-    return on_shard(engine.shard_for(key), std::forward<F>(fn));
+  auto on_shards_cmd(const server::CommandSpec& spec, const std::vector<core::ShardId>& ids, Cost cost,
+                     F&& fn) {
+    return on_shards(ids, cost, [&](std::int64_t now) {
+      server::begin_transaction_feed(engine, ids);
+      bool first = true;
+      auto run_on = [&](core::ShardId id, auto&& make_argv, auto&& body) {
+        server::CommandRun run(spec, engine.shard(id), 0, first);
+        first = false;
+        auto r = body();
+        run.finish(error_of(r), make_argv);
+        return r;
+      };
+      struct Finish {
+        Impl* impl;
+        const std::vector<core::ShardId>* ids;
+        ~Finish() { server::finish_transaction(impl->engine, *ids, &impl->state); }
+      } finish{this, &ids};
+      return fn(now, run_on);
+    });
   }
 
   // Runs fn(now_ms) with exclusive use of every shard in `ids` (sorted, unique,

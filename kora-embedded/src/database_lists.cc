@@ -17,14 +17,22 @@ template <typename Impl>
 Result<std::size_t> push(Impl& impl, const char* name, std::string_view key, ListEnd end,
                          std::span<const std::string_view> values) {
   if (values.empty()) return Error::of(Errc::kWrongArity, name);
-  return impl.on_key(key, [&](Db& db, std::int64_t now) {
+  static const auto& lpush = Impl::cmd("lpush");
+  static const auto& rpush = Impl::cmd("rpush");
+  const bool head = end == ListEnd::kHead;
+  return impl.on_key(head ? lpush : rpush, key, Impl::argv_with(head ? "LPUSH" : "RPUSH", key, values),
+                     [&](Db& db, std::int64_t now) {
     return core::op_push(db, key, end, values, /*only_if_exists=*/false, now);
   });
 }
 
 template <typename Impl>
 Element pop(Impl& impl, std::string_view key, ListEnd end) {
-  return impl.on_key(key, [&](Db& db, std::int64_t now) { return core::op_pop(db, key, end, now); });
+  static const auto& lpop = Impl::cmd("lpop");
+  static const auto& rpop = Impl::cmd("rpop");
+  const bool head = end == ListEnd::kHead;
+  return impl.on_key(head ? lpop : rpop, key, Impl::argv_of(head ? "LPOP" : "RPOP", key),
+                     [&](Db& db, std::int64_t now) { return core::op_pop(db, key, end, now); });
 }
 
 }  // namespace
@@ -47,7 +55,11 @@ Result<std::size_t> Database::rpush(std::string_view key, std::initializer_list<
 
 Result<std::vector<std::string>> Database::lrange(std::string_view key, std::int64_t start,
                                                   std::int64_t stop) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) -> Result<std::vector<std::string>> {
+  static const auto& spec = Impl::cmd("lrange");
+  auto argv = [&] {
+    return std::vector<std::string>{"LRANGE", std::string(key), std::to_string(start), std::to_string(stop)};
+  };
+  return impl_->on_key(spec, key, argv, [&](Db& db, std::int64_t now) -> Result<std::vector<std::string>> {
     auto r = core::op_lrange(db, key, start, stop, now);
     if (!r.ok()) return r.error();
     return std::vector<std::string>(r->begin(), r->end());  // copied while the shard is held
@@ -59,11 +71,15 @@ Element Database::lpop(std::string_view key) { return pop(*impl_, key, ListEnd::
 Element Database::rpop(std::string_view key) { return pop(*impl_, key, ListEnd::kTail); }
 
 Result<std::size_t> Database::llen(std::string_view key) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_llen(db, key, now); });
+  static const auto& spec = Impl::cmd("llen");
+  return impl_->on_key(spec, key, Impl::argv_of("LLEN", key),
+                       [&](Db& db, std::int64_t now) { return core::op_llen(db, key, now); });
 }
 
 Element Database::lindex(std::string_view key, std::int64_t index) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) -> Element {
+  static const auto& spec = Impl::cmd("lindex");
+  auto argv = [&] { return std::vector<std::string>{"LINDEX", std::string(key), std::to_string(index)}; };
+  return impl_->on_key(spec, key, argv, [&](Db& db, std::int64_t now) -> Element {
     auto r = core::op_lindex(db, key, index, now);
     if (!r.ok()) return r.error();
     if (!r->has_value()) return std::optional<std::string>();

@@ -8,7 +8,9 @@ using core::Db;
 
 Result<std::size_t> Database::sadd(std::string_view key, std::span<const std::string_view> members) {
   if (members.empty()) return Error::of(Errc::kWrongArity, "sadd");
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_sadd(db, key, members, now); });
+  static const auto& spec = Impl::cmd("sadd");
+  return impl_->on_key(spec, key, Impl::argv_with("SADD", key, members),
+                       [&](Db& db, std::int64_t now) { return core::op_sadd(db, key, members, now); });
 }
 
 Result<std::size_t> Database::sadd(std::string_view key, std::initializer_list<std::string_view> members) {
@@ -16,20 +18,28 @@ Result<std::size_t> Database::sadd(std::string_view key, std::initializer_list<s
 }
 
 Result<bool> Database::sismember(std::string_view key, std::string_view member) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_sismember(db, key, member, now); });
+  static const auto& spec = Impl::cmd("sismember");
+  return impl_->on_key(spec, key, Impl::argv_of("SISMEMBER", key, member),
+                       [&](Db& db, std::int64_t now) { return core::op_sismember(db, key, member, now); });
 }
 
 Result<std::size_t> Database::scard(std::string_view key) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_scard(db, key, now); });
+  static const auto& spec = Impl::cmd("scard");
+  return impl_->on_key(spec, key, Impl::argv_of("SCARD", key),
+                       [&](Db& db, std::int64_t now) { return core::op_scard(db, key, now); });
 }
 
 Result<std::vector<std::string>> Database::smembers(std::string_view key) {
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_smembers(db, key, now); });
+  static const auto& spec = Impl::cmd("smembers");
+  return impl_->on_key(spec, key, Impl::argv_of("SMEMBERS", key),
+                       [&](Db& db, std::int64_t now) { return core::op_smembers(db, key, now); });
 }
 
 Result<std::size_t> Database::srem(std::string_view key, std::span<const std::string_view> members) {
   if (members.empty()) return Error::of(Errc::kWrongArity, "srem");
-  return impl_->on_key(key, [&](Db& db, std::int64_t now) { return core::op_srem(db, key, members, now); });
+  static const auto& spec = Impl::cmd("srem");
+  return impl_->on_key(spec, key, Impl::argv_with("SREM", key, members),
+                       [&](Db& db, std::int64_t now) { return core::op_srem(db, key, members, now); });
 }
 
 Result<std::size_t> Database::srem(std::string_view key, std::initializer_list<std::string_view> members) {

@@ -44,6 +44,15 @@ struct Subcommand {
   void (*run)(CommandContext&);
 };
 
+// Replies Redis's addReplySubcommandSyntaxError: a subcommand given arguments
+// its own parser does not accept.
+inline void reply_subcommand_syntax(CommandContext& ctx, std::string_view container) {
+  std::string detail(ctx.argv[1].substr(0, 128));
+  detail += '\0';
+  for (char c : container) detail += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.reply.error(core::error_message(core::Errc::kSubcommandSyntax, detail));
+}
+
 // Finds argv[1] among `subs` and runs it after the arity check; otherwise replies
 // Redis's errors: "wrong number of arguments for '<container>|<sub>' command" or
 // "unknown subcommand '<sub>'. Try <CONTAINER> HELP.".
@@ -52,7 +61,9 @@ inline void dispatch_subcommand(CommandContext& ctx, std::string_view container,
   for (const Subcommand& sub : subs) {
     if (!iequals(ctx.argv[1], sub.name)) continue;
     int argc = static_cast<int>(ctx.argv.size());
+    ctx.subcommand = sub.name;
     if ((sub.arity > 0 && argc != sub.arity) || (sub.arity < 0 && argc < -sub.arity)) {
+      ctx.rejected = true;
       std::string full(container);
       full += '|';
       full += sub.name;
@@ -62,6 +73,7 @@ inline void dispatch_subcommand(CommandContext& ctx, std::string_view container,
     sub.run(ctx);
     return;
   }
+  ctx.rejected = true;
   std::string detail(ctx.argv[1].substr(0, 128));
   detail += '\0';
   for (char c : container) detail += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

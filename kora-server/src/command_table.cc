@@ -27,9 +27,15 @@ CommandTable::CommandTable() {
   add(hash_commands());
   add(set_commands());
   add(config_commands());
+  add(transaction_commands());
+  add(blocking_commands());
+  add(stats_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
-  for (std::size_t i = 0; i < specs_.size(); ++i) index().emplace(std::string(specs_[i].name), i);
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    specs_[i].id = i;
+    index().emplace(std::string(specs_[i].name), i);
+  }
 }
 
 void CommandTable::add(std::span<const CommandSpec> specs) {

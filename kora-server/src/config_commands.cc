@@ -3,6 +3,8 @@
 #include <array>
 #include <atomic>
 #include <climits>
+#include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,7 +12,10 @@
 #include "args.h"
 #include "kora/core/glob.h"
 #include "kora/core/object.h"
+#include "kora/core/numbers.h"
 #include "kora/server/command.h"
+#include "kora/server/server_state.h"
+#include "server_shard.h"
 
 namespace kora::server {
 namespace {
@@ -20,15 +25,23 @@ using core::Errc;
 struct ConfigParam {
   std::string_view name;
   std::string_view alias;  // Redis 7's old "ziplist" name, if any
-  std::atomic<std::int64_t>* value;  // nullptr: a fixed value (fixed_text)
+  std::atomic<std::int64_t>* value;  // nullptr: a fixed value (fixed_text) or a list
   std::int64_t min;
   std::int64_t max;
   std::string_view fixed_text;  // immutable parameters: what CONFIG GET reports
+  enum class Kind : unsigned char { kInt, kBool, kPercentiles } kind = Kind::kInt;
 };
 
 const std::vector<ConfigParam>& params() {
   auto& l = core::EncodingLimits::instance();
+  auto& st = StatsConfig::instance();
+  using Kind = ConfigParam::Kind;
   static const std::vector<ConfigParam> kParams = {
+      {"slowlog-log-slower-than", {}, &st.slowlog_log_slower_than, -1, LLONG_MAX, {}},
+      {"slowlog-max-len", {}, &st.slowlog_max_len, 0, LLONG_MAX, {}},
+      {"latency-monitor-threshold", {}, &st.latency_monitor_threshold, 0, LLONG_MAX, {}},
+      {"latency-tracking", {}, &st.latency_tracking, 0, 1, {}, Kind::kBool},
+      {"latency-tracking-info-percentiles", {}, nullptr, 0, 0, {}, Kind::kPercentiles},
       {"hash-max-listpack-entries", "hash-max-ziplist-entries", &l.hash_max_listpack_entries, 0, LLONG_MAX, {}},
       {"hash-max-listpack-value", "hash-max-ziplist-value", &l.hash_max_listpack_value, 0, LLONG_MAX, {}},
       {"set-max-intset-entries", {}, &l.set_max_intset_entries, 0, LLONG_MAX, {}},
@@ -51,8 +64,51 @@ const ConfigParam* find_param(std::string_view name) {
   return nullptr;
 }
 
+// A percentile as Redis prints it in CONFIG GET (%f, trailing zeros cut).
+std::string percentile_text(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f", v);
+  std::string t(buf);
+  while (!t.empty() && t.back() == '0') t.pop_back();
+  if (!t.empty() && t.back() == '.') t.pop_back();
+  return t;
+}
+
 std::string value_text(const ConfigParam& p) {
+  if (p.kind == ConfigParam::Kind::kPercentiles) {
+    std::string out;
+    for (double v : StatsConfig::instance().percentiles()) {
+      if (!out.empty()) out += ' ';
+      out += percentile_text(v);
+    }
+    return out;
+  }
+  if (p.kind == ConfigParam::Kind::kBool) return p.value->load(std::memory_order_relaxed) ? "yes" : "no";
   return p.value ? std::to_string(p.value->load(std::memory_order_relaxed)) : std::string(p.fixed_text);
+}
+
+// A list of percentiles ("50 99 99.9"), each in [0, 100]: the list, or the
+// reason it is refused, in Redis's words.
+core::Result<std::vector<double>> parse_percentiles(std::string_view text) {
+  std::vector<double> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ') {
+      ++i;
+      continue;
+    }
+    std::size_t j = text.find(' ', i);
+    if (j == std::string_view::npos) j = text.size();
+    auto v = core::parse_long_double(text.substr(i, j - i));
+    if (!v) return core::Error{core::Errc::kSyntax, "Invalid latency-tracking-info-percentiles parameters"};
+    if (*v < 0 || *v > 100) {
+      return core::Error{core::Errc::kSyntax,
+                         "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"};
+    }
+    out.push_back(static_cast<double>(*v));
+    i = j;
+  }
+  return out;
 }
 
 // CONFIG GET parameter [parameter ...]: glob patterns, matched against names and aliases.
@@ -85,6 +141,7 @@ void config_set(CommandContext& ctx) {
                     "') - " + std::string(why));
   };
   std::vector<std::pair<const ConfigParam*, std::int64_t>> updates;
+  std::optional<std::vector<double>> percentiles;
   for (std::size_t i = 2; i + 1 < ctx.argv.size(); i += 2) {
     const ConfigParam* p = find_param(ctx.argv[i]);
     if (!p) {
@@ -94,7 +151,20 @@ void config_set(CommandContext& ctx) {
     for (const auto& u : updates) {
       if (u.first == p && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
     }
+    if (p->kind == ConfigParam::Kind::kPercentiles) {
+      auto list = parse_percentiles(ctx.argv[i + 1]);
+      if (!list.ok()) return failed(ctx.argv[i], list.error().message);
+      percentiles = std::move(*list);
+      continue;
+    }
     if (!p->value) return failed(ctx.argv[i], "can't set immutable config");
+    if (p->kind == ConfigParam::Kind::kBool) {
+      if (!iequals(ctx.argv[i + 1], "yes") && !iequals(ctx.argv[i + 1], "no")) {
+        return failed(ctx.argv[i], "argument must be 'yes' or 'no'");
+      }
+      updates.emplace_back(p, iequals(ctx.argv[i + 1], "yes") ? 1 : 0);
+      continue;
+    }
     auto v = to_int(ctx.argv[i + 1]);
     if (!v) {
       // Redis reports an integer outside long long's range as out of range.
@@ -113,10 +183,29 @@ void config_set(CommandContext& ctx) {
     updates.emplace_back(p, *v);
   }
   for (const auto& [p, v] : updates) p->value->store(v, std::memory_order_relaxed);
+  if (percentiles) StatsConfig::instance().set_percentiles(std::move(*percentiles));
   ctx.reply.ok();
 }
 
-void config_resetstat(CommandContext& ctx) { ctx.reply.ok(); }
+// CONFIG RESETSTAT: command, error and latency statistics start again. Each
+// shard's part is reset by a message to it, which runs before any later
+// command of this client reaches that shard (messages keep their order).
+void config_resetstat(CommandContext& ctx) {
+  ErrorStats::instance().reset();
+  for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
+    if (s == ctx.shard.id()) {
+      ServerShard::of(ctx.shard).reset_command_stats();  // held: now, before this call is counted
+      continue;
+    }
+    core::ShardEngine* engine = &ctx.engine;
+    ctx.engine.post_data(s, [engine, s] { ServerShard::of(engine->shard(s)).reset_command_stats(); });
+  }
+  if (ctx.server) {
+    ctx.server->total_commands.store(0, std::memory_order_relaxed);
+    ctx.server->total_connections.store(0, std::memory_order_relaxed);
+  }
+  ctx.reply.ok();
+}
 
 void config_rewrite(CommandContext& ctx) {
   ctx.reply.error("ERR The server is running without a config file");

@@ -6,7 +6,9 @@
 #include <asio/write.hpp>
 
 #include "kora/core/clock.h"
+#include "blocking.h"
 #include "kora/server/server_state.h"
+#include "server_shard.h"
 
 namespace kora::server {
 namespace {
@@ -36,8 +38,18 @@ Connection::Connection(core::ShardEngine& engine, ServerState& state, Connection
       registry_(registry),
       worker_(worker),
       socket_(std::move(socket)),
+      block_timer_(engine.io_context(worker)),
       batches_(engine.shard_count()) {
   client_.id = state_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  client_.is_connection = true;
+  asio::error_code ec;
+  auto peer = socket_.remote_endpoint(ec);
+  if (!ec) client_.addr = peer.address().to_string() + ":" + std::to_string(peer.port());
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) client_.laddr = local.address().to_string() + ":" + std::to_string(local.port());
+  client_.fd = static_cast<int>(socket_.native_handle());
+  client_.created_ms = core::now_ms();
+  client_.identity = std::make_shared<const ClientIdentity>(ClientIdentity{client_.id, client_.addr, client_.name});
   state_.connected_clients.fetch_add(1, std::memory_order_relaxed);
   state_.total_connections.fetch_add(1, std::memory_order_relaxed);
   registry_.add(this);
@@ -61,6 +73,11 @@ void Connection::close() {
   if (closed_) return;
   closed_ = true;
   registry_.remove(this);
+  if (blocking_ && blocking_->client->try_claim()) release_blocked(engine_, blocking_->client);
+  if (blocking_) state_.forget_blocked(client_.id);
+  blocking_.reset();
+  block_timer_.cancel();
+  unwatch_all();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -110,7 +127,8 @@ void Connection::process_input() {
 }
 
 void Connection::parse_and_execute() {
-  while (in_begin_ < in_end_ && !close_after_flush_ && !tx_ && slots_.size() < kMaxPendingSlots) {
+  while (in_begin_ < in_end_ && !close_after_flush_ && !tx_ && !blocking_ &&
+         slots_.size() < kMaxPendingSlots) {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     std::size_t consumed = 0;
     auto status = parser_.parse(data, argv_, consumed);
@@ -143,25 +161,73 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   std::string error;
   const CommandSpec* spec = lookup(argv, error);
+  if (!spec) {
+    // Rejected before running: counted by error prefix (and by command when the
+    // name was known: a wrong number of arguments).
+    if (const CommandSpec* named = CommandTable::instance().find(argv[0])) {
+      ErrorStats::instance().count_rejected(*named);
+    }
+    ErrorStats::instance().count_error(error);
+  }
   if (handle_multi(spec, argv, error)) return;
   if (!spec) {
     reply_error(error);
     return;
   }
   plan_command(*spec, argv, engine_, worker_, plan_);
-  if (!plan_.single || plan_.cross_shard) {
+  const bool blocking = spec->flags & kBlocking;
+  // A command that needs this client's state runs on this worker: when its
+  // keys are on another shard it borrows them, as a transaction does.
+  // (Also when this worker's shard is lent: a hop would lose the client state.)
+  const bool needs_client =
+      (spec->flags & kConnection) && (plan_.shard != worker_ || engine_.is_lent(worker_));
+  if (!plan_.single || plan_.cross_shard || needs_client) {
     std::vector<Transaction::Command> commands(1);
     commands[0].plan = std::move(plan_);
     plan_ = Plan{};
     commands[0].argv.assign(argv.begin(), argv.end());
-    begin_transaction(std::move(commands), /*exec=*/false);
+    const std::uint64_t slot = slot_base_ + slots_.size();
+    new_slot();
+    std::shared_ptr<BlockedClient> blocker;
+    if (blocking) blocker = make_blocker(*spec, argv, slot);
+    begin_transaction(std::move(commands), /*exec=*/false, slot, std::move(blocker));
     return;
   }
-  ClientState* client = (spec->flags & kConnection) ? &client_ : nullptr;
+  if (blocking) {
+    // Its reply gets a slot, and nothing after it is parsed until it is answered.
+    const std::uint64_t slot = slot_base_ + slots_.size();
+    new_slot();
+    std::shared_ptr<BlockedClient> blocker = make_blocker(*spec, argv, slot);
+    if (plan_.shard == worker_ && !engine_.is_lent(worker_)) {
+      CallEnv e = env();
+      e.client = nullptr;
+      e.blocker = blocker;
+      std::string reply;
+      if (call_command(*spec, argv, engine_.shard(worker_), e, reply) == CallStatus::kBlocked) {
+        on_blocked(slot);
+      } else {
+        blocking_.reset();
+        fill_slot(slot, std::move(reply));
+      }
+      return;
+    }
+    queue_remote(plan_.shard, *spec, argv, slot, std::move(blocker));
+    return;
+  }
   if (plan_.shard == worker_ && !engine_.is_lent(worker_)) {
     // The fast path: run inline, straight into the output (or an in-order slot).
-    run_on_shard(spec->handler, argv, engine_, engine_.shard(worker_), client_.db, client_.resp,
-                 client, &state_, immediate_reply());
+    CallEnv e = env();
+    if (!(spec->flags & kConnection)) {
+      e.client = nullptr;
+    } else {
+      client_.qbuf = in_end_ - in_begin_;
+      client_.qbuf_free = in_.size() - in_end_;
+      client_.obl = out_.size();
+      client_.oll = slots_.size();
+      client_.omem = out_.capacity() + wbuf_.capacity();
+      client_.tot_mem = in_.capacity() + client_.omem;
+    }
+    call_command(*spec, argv, engine_.shard(worker_), e, immediate_reply());
     if (client_.close_after_reply) close_after_flush_ = true;
     return;
   }
@@ -169,7 +235,123 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
   // ourselves in the latter case, where the call waits for the shard).
   std::uint64_t seq = slot_base_ + slots_.size();
   new_slot();
-  queue_remote(plan_.shard, spec->handler, argv, seq);
+  queue_remote(plan_.shard, *spec, argv, seq, nullptr);
+}
+
+std::shared_ptr<BlockedClient> Connection::make_blocker(const CommandSpec& spec,
+                                                        std::span<const std::string_view> argv,
+                                                        std::uint64_t slot) {
+  auto c = std::make_shared<BlockedClient>();
+  c->client_id = client_.id;
+  c->spec = &spec;
+  c->argv.assign(argv.begin(), argv.end());
+  c->db = client_.db;
+  c->resp = client_.resp;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  core::ShardEngine* engine = &engine_;
+  core::ShardId home = worker_;
+  c->deliver = [weak, engine, home, slot](std::string reply, bool retry) {
+    engine->post(home, [weak, slot, reply = std::move(reply), retry]() mutable {
+      if (auto self = weak.lock()) self->on_unblocked(slot, std::move(reply), retry);
+    });
+  };
+  blocking_ = Blocking{slot, c, c->argv};
+  return c;
+}
+
+void Connection::on_blocked(std::uint64_t slot) {
+  if (closed_ || !blocking_ || blocking_->slot != slot || blocking_->registered) return;
+  if (blocking_->client->done.load(std::memory_order_acquire)) return;  // answered already
+  blocking_->registered = true;
+  state_.remember_blocked(client_.id, blocking_->client);
+  const std::int64_t deadline = blocking_->client->deadline_ms;
+  if (deadline == 0) return;
+  block_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, deadline - core::now_ms())));
+  block_timer_.async_wait([self = shared_from_this(), slot](const asio::error_code& ec) {
+    if (ec || !self->blocking_ || self->blocking_->slot != slot) return;
+    std::shared_ptr<BlockedClient> c = self->blocking_->client;
+    if (!c->try_claim()) return;  // served meanwhile: its answer is on its way
+    release_blocked(self->engine_, c);
+    self->on_unblocked(slot, timeout_reply(*c->spec, c->resp), false);
+  });
+}
+
+void Connection::on_unblocked(std::uint64_t slot, std::string reply, bool retry) {
+  if (closed_ || !blocking_ || blocking_->slot != slot) return;
+  block_timer_.cancel();
+  state_.forget_blocked(client_.id);
+  if (retry) {
+    std::vector<std::string> argv = std::move(blocking_->argv);
+    blocking_.reset();
+    rerun_blocking(std::move(argv), slot);
+    return;
+  }
+  blocking_.reset();
+  fill_slot(slot, std::move(reply));
+  flush_slots();
+  if (in_begin_ < in_end_ && !reading_) process_input();
+  read_more();
+}
+
+void Connection::rerun_blocking(std::vector<std::string> argv, std::uint64_t slot) {
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  std::string ignored;
+  const CommandSpec* spec = lookup(views, ignored);
+  std::vector<Transaction::Command> commands(1);
+  plan_command(*spec, views, engine_, worker_, commands[0].plan);
+  std::shared_ptr<BlockedClient> blocker = make_blocker(*spec, views, slot);
+  commands[0].argv = std::move(argv);
+  begin_transaction(std::move(commands), /*exec=*/false, slot, std::move(blocker));
+}
+
+void Connection::fill_slot(std::uint64_t slot, std::string reply) {
+  if (slot < slot_base_) return;
+  Slot& s = slots_[slot - slot_base_];
+  if (s.ready) return;
+  s.reply = std::move(reply);
+  s.ready = true;
+}
+
+void Connection::unwatch_all() {
+  if (!client_.watch) return;
+  std::shared_ptr<WatchSession> session = std::move(client_.watch);
+  for (const WatchedKey& k : client_.watched) {
+    engine_.post_data(k.shard, [engine = &engine_, k, session] {
+      ServerShard::of(engine->shard(k.shard)).unwatch(k.db, k.key, session.get());
+    });
+  }
+  client_.watched.clear();
+}
+
+bool Connection::watch_failed() {
+  if (!client_.watch) return false;
+  if (client_.watch->dirty.load(std::memory_order_acquire)) return true;
+  // As Redis 7.0: a watched key that has expired since (not one already
+  // expired when watched) fails the EXEC even if nobody deleted it yet.
+  const std::int64_t now = core::now_ms();
+  for (const WatchedKey& k : client_.watched) {
+    if (k.stale) continue;
+    const core::Entry* e = engine_.shard(k.shard).db(k.db).peek(k.key);
+    if (e && core::Db::is_expired(*e, now)) return true;
+  }
+  return false;
+}
+
+void Connection::count_command(std::string_view name, std::span<const std::string_view> argv,
+                               std::string_view error) {
+  const CommandSpec* spec = CommandTable::instance().find(name);
+  auto record = [engine = &engine_, spec, shard = worker_, db = client_.db, error = std::string(error),
+                 argv = std::vector<std::string>(argv.begin(), argv.end()), who = client_.identity] {
+    CommandRun run(*spec, engine->shard(shard), db);
+    run.finish(error, [&] { return argv; }, who.get());
+  };
+  // The stats belong to the shard: count now if this worker holds it, else
+  // once it is given back.
+  if (!engine_.is_lent(worker_)) {
+    record();
+  } else {
+    engine_.post_data(worker_, std::move(record));
+  }
 }
 
 bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::string_view> argv,
@@ -179,13 +361,18 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     if (name == "multi") {
       multi_.emplace();
       multi_rejected_ = false;
+      count_command(name, argv, {});
       protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
       return true;
     }
     if (name == "exec" || name == "discard") {
-      reply_error("ERR " + std::string(name == "exec" ? "EXEC" : "DISCARD") + " without MULTI");
+      const std::string error =
+          core::error_message(core::Errc::kWithoutMulti, name == "exec" ? "EXEC" : "DISCARD");
+      count_command(name, argv, error);
+      reply_error(error);
       return true;
     }
+    if (name == "unwatch") unwatch_all();  // then the handler replies OK
     return false;
   }
   // Inside MULTI, as Redis: these run now; everything else is queued.
@@ -194,7 +381,10 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     bool rejected = multi_rejected_;
     multi_.reset();
     if (rejected) {
-      reply_error("EXECABORT Transaction discarded because of previous errors.");
+      unwatch_all();
+      const std::string error = core::error_message(core::Errc::kExecAbort);
+      count_command(name, argv, error);
+      reply_error(error);
       return true;
     }
     std::vector<Transaction::Command> commands(queued.size());
@@ -204,23 +394,26 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
       std::string ignored;
       plan_command(*lookup(views, ignored), views, engine_, worker_, commands[i].plan);
     }
-    begin_transaction(std::move(commands), /*exec=*/true);
+    const std::uint64_t slot = slot_base_ + slots_.size();
+    new_slot();
+    begin_transaction(std::move(commands), /*exec=*/true, slot, nullptr);
     return true;
   }
   if (name == "discard") {
     multi_.reset();
+    unwatch_all();
+    count_command(name, argv, {});
     protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
     return true;
   }
-  if (name == "multi") {
-    reply_error("ERR MULTI calls can not be nested");
+  if (name == "multi" || name == "watch") {
+    const std::string error =
+        core::error_message(name == "multi" ? core::Errc::kMultiNested : core::Errc::kWatchInMulti);
+    count_command(name, argv, error);
+    reply_error(error);
     return true;
   }
   if (name == "quit") return false;
-  if (!spec && !argv.empty() && iequals(argv[0], "watch")) {
-    reply_error("ERR WATCH inside MULTI is not allowed");
-    return true;
-  }
   if (!spec) {
     // Rejected before queueing: the error now, and EXEC will abort.
     multi_rejected_ = true;
@@ -232,24 +425,29 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
   return true;
 }
 
-void Connection::begin_transaction(std::vector<Transaction::Command> commands, bool exec) {
+void Connection::begin_transaction(std::vector<Transaction::Command> commands, bool exec,
+                                   std::uint64_t slot, std::shared_ptr<BlockedClient> blocker) {
   // Everything parsed before this command must reach its shard first.
   send_batches();
   tx_ = std::make_unique<Transaction>();
   Transaction& tx = *tx_;
   tx.commands = std::move(commands);
   tx.exec = exec;
-  tx.slot = slot_base_ + slots_.size();
-  new_slot();
+  tx.slot = slot;
+  tx.blocker = std::move(blocker);
   for (const auto& command : tx.commands) {
     std::vector<std::string_view> views(command.argv.begin(), command.argv.end());
     std::vector<core::ShardId> shards = transaction_shards(command.plan, views, engine_);
     if (command.plan.single && !command.plan.cross_shard) shards.push_back(command.plan.shard);
     tx.shards.insert(tx.shards.end(), shards.begin(), shards.end());
   }
-  // EXEC also takes this worker's shard, so that even a block of keyless
-  // commands runs after a hop, never inside the parse loop.
-  if (exec) tx.shards.push_back(worker_);
+  if (exec) {
+    // EXEC also takes this worker's shard, so that even a block of keyless
+    // commands runs after a hop, never inside the parse loop; and the shards
+    // of the watched keys, to check them.
+    tx.shards.push_back(worker_);
+    for (const WatchedKey& k : client_.watched) tx.shards.push_back(k.shard);
+  }
   std::sort(tx.shards.begin(), tx.shards.end());
   tx.shards.erase(std::unique(tx.shards.begin(), tx.shards.end()), tx.shards.end());
   borrow_next_shard();
@@ -273,16 +471,46 @@ void Connection::borrow_next_shard() {
 void Connection::run_transaction() {
   Transaction& tx = *tx_;
   std::string reply;
-  if (tx.exec) protocol::ReplyWriter(&reply, client_.resp).array(tx.commands.size());
-  for (const auto& command : tx.commands) {
+  bool blocked = false;
+  begin_transaction_feed(engine_, tx.shards);
+  if (tx.exec) {
+    // EXEC itself is counted on this worker's shard, which it holds.
+    static const CommandSpec& exec_spec = *CommandTable::instance().find("exec");
+    CommandRun run(exec_spec, engine_.shard(worker_), client_.db);
+    run.skip_slowlog();
+    run.skip_feed();  // its commands publish their own effects
+    if (watch_failed()) {
+      protocol::ReplyWriter(&reply, client_.resp).null_array();
+    } else {
+      protocol::ReplyWriter(&reply, client_.resp).array(tx.commands.size());
+      CallEnv e = env();
+      e.no_block = true;  // inside EXEC nothing blocks
+      for (const auto& command : tx.commands) {
+        std::vector<std::string_view> argv(command.argv.begin(), command.argv.end());
+        e.db = client_.db;  // a SELECT in the block applies to what follows
+        e.resp = client_.resp;
+        run_planned(command.plan, argv, e, reply);
+      }
+    }
+    run.finish({}, [] { return std::vector<std::string>{"EXEC"}; }, client_.identity.get());
+  } else {
+    CallEnv e = env();
+    e.blocker = tx.blocker;
+    const auto& command = tx.commands.front();
     std::vector<std::string_view> argv(command.argv.begin(), command.argv.end());
-    run_planned(command.plan, argv, engine_, client_.db, client_.resp, &client_, &state_, reply);
+    blocked = run_planned(command.plan, argv, e, reply) == CallStatus::kBlocked;
   }
+  finish_transaction(engine_, tx.shards, &state_);
+  if (tx.exec) unwatch_all();
   for (core::ShardId s : tx.shards) engine_.give_back(s);
-  Slot& slot = slots_[tx.slot - slot_base_];
-  slot.reply = std::move(reply);
-  slot.ready = true;
+  const std::uint64_t slot = tx.slot;
   tx_.reset();
+  if (blocked) {
+    on_blocked(slot);
+  } else {
+    if (blocking_ && blocking_->slot == slot) blocking_.reset();
+    fill_slot(slot, std::move(reply));
+  }
   if (client_.close_after_reply) close_after_flush_ = true;
   if (closed_) return;
   flush_slots();
@@ -290,13 +518,15 @@ void Connection::run_transaction() {
   read_more();
 }
 
-void Connection::queue_remote(core::ShardId shard, Handler handler,
-                              std::span<const std::string_view> argv, std::uint64_t slot) {
+void Connection::queue_remote(core::ShardId shard, const CommandSpec& spec,
+                              std::span<const std::string_view> argv, std::uint64_t slot,
+                              std::shared_ptr<BlockedClient> blocker) {
   RemoteCall& call = batches_[shard].emplace_back();
-  call.handler = handler;
+  call.spec = &spec;
   call.db = client_.db;
   call.resp = client_.resp;
   call.slot = slot;
+  call.blocker = std::move(blocker);
   std::size_t total = 0;
   for (auto a : argv) total += a.size();
   call.data.reserve(total);
@@ -310,7 +540,8 @@ void Connection::queue_remote(core::ShardId shard, Handler handler,
 void Connection::send_batches() {
   for (core::ShardId s = 0; s < batches_.size(); ++s) {
     if (batches_[s].empty()) continue;
-    engine_.post_data(s, [self = shared_from_this(), calls = std::move(batches_[s]), s]() mutable {
+    engine_.post_data(s, [self = shared_from_this(), calls = std::move(batches_[s]), s,
+                          who = client_.identity]() mutable {
       // On shard s: run each call in order, then send every answer back in one message.
       core::ShardEngine& engine = self->engine_;
       std::vector<RemoteResult> results(calls.size());
@@ -324,8 +555,10 @@ void Connection::send_batches() {
           off += len;
         }
         results[i].slot = c.slot;
-        run_on_shard(c.handler, argv, engine, engine.shard(s), c.db, c.resp, nullptr,
-                     &self->state_, results[i].reply);
+        CallEnv env{engine, &self->state_, c.db, c.resp, nullptr, who.get()};
+        env.blocker = std::move(c.blocker);
+        results[i].blocked =
+            call_command(*c.spec, argv, engine.shard(s), env, results[i].reply) == CallStatus::kBlocked;
       }
       core::ShardId home = self->worker_;
       engine.post(home, [self = std::move(self), results = std::move(results)]() mutable {
@@ -339,9 +572,12 @@ void Connection::send_batches() {
 void Connection::on_results(std::vector<RemoteResult>& results) {
   if (closed_) return;
   for (RemoteResult& r : results) {
-    Slot& slot = slots_[r.slot - slot_base_];
-    slot.reply = std::move(r.reply);
-    slot.ready = true;
+    if (r.blocked) {
+      on_blocked(r.slot);
+      continue;
+    }
+    if (blocking_ && blocking_->slot == r.slot) blocking_.reset();
+    fill_slot(r.slot, std::move(r.reply));
   }
   flush_slots();
   // Input held back by the pending-slot limit can be parsed now.

@@ -15,6 +15,7 @@
 // a shared_ptr to the connection until their answer has been delivered.
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -24,6 +25,7 @@
 
 #include "kora/core/engine.h"
 #include "kora/protocol/request_parser.h"
+#include "kora/server/call.h"
 #include "kora/server/command.h"
 #include "kora/server/dispatch.h"
 
@@ -38,29 +40,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ~Connection();
 
   void start();
-  // Closes the socket; pending remote answers are dropped when they arrive.
+  // Closes the socket; pending remote answers are dropped when they arrive. A
+  // blocked command is released and watched keys forgotten.
   void close();
 
  private:
   // A command sent to another shard; its argv is owned and packed.
   struct RemoteCall {
-    Handler handler;
+    const CommandSpec* spec;
     int db;
     int resp;
     std::uint64_t slot;
     std::string data;                 // the arguments, back to back
     std::vector<std::uint32_t> lens;  // length of each argument
+    std::shared_ptr<BlockedClient> blocker;  // blocking commands only
   };
   struct RemoteResult {
     std::uint64_t slot;
     std::string reply;
+    bool blocked = false;
   };
   struct Slot {
     bool ready = false;
     std::string reply;
   };
   // The transaction in flight (at most one per connection): one command whose
-  // keys span shards, or the commands of a MULTI/EXEC block.
+  // keys span shards (or that needs the client state on another shard), or the
+  // commands of a MULTI/EXEC block.
   struct Transaction {
     struct Command {
       Plan plan;
@@ -71,6 +77,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<core::ShardId> shards;  // ascending
     std::size_t granted = 0;
     std::uint64_t slot = 0;
+    std::shared_ptr<BlockedClient> blocker;  // a single blocking command
+  };
+  // The blocking command in flight: parsing waits until it is answered.
+  struct Blocking {
+    std::uint64_t slot;
+    std::shared_ptr<BlockedClient> client;
+    std::vector<std::string> argv;
+    bool registered = false;  // the handler blocked; the timer runs
   };
 
   void read_more();
@@ -79,8 +93,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handle_command(std::span<const std::string_view> argv);
   void reply_error(std::string_view message);
   Slot& new_slot();
-  void queue_remote(core::ShardId shard, Handler handler, std::span<const std::string_view> argv,
-                    std::uint64_t slot);
+  void queue_remote(core::ShardId shard, const CommandSpec& spec,
+                    std::span<const std::string_view> argv, std::uint64_t slot,
+                    std::shared_ptr<BlockedClient> blocker);
+  // The environment of a command this connection runs.
+  CallEnv env() { return CallEnv{engine_, &state_, client_.db, client_.resp, &client_, client_.identity.get()}; }
+  // Blocking commands: a waiter whose answers come back to this connection.
+  std::shared_ptr<BlockedClient> make_blocker(const CommandSpec& spec,
+                                              std::span<const std::string_view> argv,
+                                              std::uint64_t slot);
+  // The handler blocked: arm the timeout (unless already answered).
+  void on_blocked(std::uint64_t slot);
+  // A blocked command was answered (served, timed out, unblocked), or must run
+  // again (retry).
+  void on_unblocked(std::uint64_t slot, std::string reply, bool retry);
+  void fill_slot(std::uint64_t slot, std::string reply);
+  // Runs `argv` (a command that may need several shards) again as a
+  // transaction, for a blocked BLMOVE whose keys span shards.
+  void rerun_blocking(std::vector<std::string> argv, std::uint64_t slot);
+  // Counts a command the connection answers itself (MULTI, DISCARD, EXEC
+  // errors) in the statistics of this worker's shard.
+  void count_command(std::string_view name, std::span<const std::string_view> argv,
+                     std::string_view error);
+  // Forgets every watched key (UNWATCH, after EXEC/DISCARD, disconnect).
+  void unwatch_all();
+  // WATCH touched or expired: EXEC must fail. Precondition: holding the shards
+  // of every watched key.
+  bool watch_failed();
   void send_batches();
   void on_results(std::vector<RemoteResult>& results);
   // Handles MULTI, EXEC, DISCARD and queueing inside MULTI; false when `argv`
@@ -90,7 +129,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Where a reply produced right now goes: the output, or a ready slot behind
   // replies still pending.
   std::string& immediate_reply();
-  void begin_transaction(std::vector<Transaction::Command> commands, bool exec);
+  void begin_transaction(std::vector<Transaction::Command> commands, bool exec,
+                         std::uint64_t slot, std::shared_ptr<BlockedClient> blocker);
   void borrow_next_shard();
   void run_transaction();
   void flush_slots();
@@ -109,6 +149,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string_view> argv_;
   Plan plan_;
   std::unique_ptr<Transaction> tx_;
+  std::optional<Blocking> blocking_;
+  asio::steady_timer block_timer_;
   // Commands queued since MULTI (nullopt outside MULTI), and whether one of them
   // was rejected (EXEC then aborts).
   std::optional<std::vector<std::vector<std::string>>> multi_;

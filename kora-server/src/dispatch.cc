@@ -1,10 +1,16 @@
 #include "kora/server/dispatch.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <new>
 
 #include "kora/core/clock.h"
+#include "blocking.h"
 #include "kora/protocol/reply.h"
+#include "server_shard.h"
 
 namespace kora::server {
 
@@ -72,7 +78,12 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
   const std::size_t shards = engine.shard_count();
 
   if (spec.flags & kAllShards) {
-    // A custom merge (INFO) always runs as parts, even on one shard.
+    if (spec.fanout == Fanout::kWhole) {
+      // Once, holding every shard (a transaction when there are several).
+      plan.cross_shard = shards > 1;
+      return;
+    }
+    // A custom merge always runs as parts, even on one shard.
     if (shards == 1 && spec.fanout != Fanout::kCustom) return;
     plan.single = false;
     for (core::ShardId s = 0; s < shards; ++s) {
@@ -147,20 +158,6 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
   plan.parts = std::move(by_shard);
 }
 
-void run_on_shard(Handler handler, std::span<const std::string_view> argv,
-                  core::ShardEngine& engine, core::Shard& shard, int db, int resp,
-                  ClientState* client, ServerState* server, std::string& out) {
-  protocol::ReplyWriter writer(&out, resp);
-  const std::size_t mark = out.size();
-  CommandContext ctx{argv, engine, shard, db, core::now_ms(), writer, client, server};
-  try {
-    handler(ctx);
-  } catch (const std::bad_alloc&) {
-    out.resize(mark);
-    writer.error(core::error_message(Errc::kOutOfMemory));
-  }
-}
-
 void part_argv(std::span<const std::string_view> argv, const Part& part,
                std::vector<std::string_view>& out) {
   out.clear();
@@ -175,7 +172,7 @@ void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
   for (std::size_t i = 0; i < replies.size(); ++i) {
     std::size_t consumed;
     if (protocol::decode_reply(replies[i], decoded[i], consumed) != protocol::DecodeStatus::kOk) {
-      w.error("ERR internal error merging shard replies");
+      w.error(core::error_message(Errc::kInternalMerge));
       return;
     }
     if (decoded[i].is_error()) {  // the first error wins, as a single-shard run would report
@@ -185,6 +182,7 @@ void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
   }
   switch (plan.spec->fanout) {
     case Fanout::kNone:
+    case Fanout::kWhole:
     case Fanout::kAllOk:
       w.ok();
       return;
@@ -227,6 +225,42 @@ void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
   }
 }
 
+namespace {
+std::atomic<std::uint64_t> next_txid{1};
+}  // namespace
+
+void begin_transaction_feed(core::ShardEngine& engine, std::span<const core::ShardId> shards) {
+  std::uint64_t txid = 0;
+  for (core::ShardId s : shards) {
+    core::ChangeFeed& feed = engine.shard(s).feed();
+    if (!feed.active()) continue;
+    if (txid == 0) txid = next_txid.fetch_add(1, std::memory_order_relaxed);
+    feed.begin_tx(txid);
+  }
+}
+
+void finish_transaction(core::ShardEngine& engine, std::span<const core::ShardId> shards,
+                        ServerState* server) {
+  for (core::ShardId s : shards) {
+    core::ChangeFeed& feed = engine.shard(s).feed();
+    if (feed.in_tx()) feed.end_tx();
+  }
+  for (core::ShardId s : shards) serve_blocked_clients(engine, engine.shard(s), server);
+}
+
+namespace {
+
+// A caller-thread waiter for a blocking command run by execute_blocking.
+struct CallerWait {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool answered = false;
+  bool retry = false;
+  std::string reply;
+};
+
+}  // namespace
+
 std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
                              std::span<const std::string_view> argv, ClientState& client) {
   std::string out;
@@ -234,51 +268,107 @@ std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
   std::string error;
   const CommandSpec* spec = lookup(argv, error);
   if (!spec) {
+    if (const CommandSpec* named = CommandTable::instance().find(argv[0])) {
+      ErrorStats::instance().count_rejected(*named);
+    }
+    ErrorStats::instance().count_error(error);
     protocol::ReplyWriter(&out, client.resp).error(error);
     return out;
   }
-  Plan plan;
-  plan_command(*spec, argv, engine, 0, plan);
-  if (plan.single && !plan.cross_shard) {
-    ClientState* cs = (spec->flags & kConnection) ? &client : nullptr;
-    engine.call(plan.shard, [&] {
-      run_on_shard(spec->handler, argv, engine, engine.shard(plan.shard), client.db, client.resp,
-                   cs, &server, out);
-    });
-    return out;
+  for (;;) {
+    Plan plan;
+    plan_command(*spec, argv, engine, 0, plan);
+    CallEnv env{engine, &server, client.db, client.resp};
+    env.client = &client;
+    env.who = client.identity.get();
+    auto wait = std::make_shared<CallerWait>();
+    if (spec->flags & kBlocking) {
+      env.blocker = std::make_shared<BlockedClient>();
+      env.blocker->client_id = client.id;
+      env.blocker->spec = spec;
+      env.blocker->argv.assign(argv.begin(), argv.end());
+      env.blocker->resp = client.resp;
+      env.blocker->deliver = [wait](std::string reply, bool retry) {
+        std::lock_guard lock(wait->mu);
+        wait->reply = std::move(reply);
+        wait->retry = retry;
+        wait->answered = true;
+        wait->cv.notify_one();
+      };
+    }
+    CallStatus status;
+    if (plan.single && !plan.cross_shard) {
+      status = engine.call(plan.shard, [&] {
+        return call_command(*spec, argv, engine.shard(plan.shard), env, out);
+      });
+    } else {
+      // Several shards: a cross-shard transaction, run on this (non-worker) thread.
+      std::vector<core::ShardId> shards = transaction_shards(plan, argv, engine);
+      status = engine.with_shards(shards, [&] {
+        begin_transaction_feed(engine, shards);
+        CallStatus st = run_planned(plan, argv, env, out);
+        finish_transaction(engine, shards, &server);
+        return st;
+      });
+    }
+    if (status != CallStatus::kBlocked) return out;
+    // Blocked: wait for a serve, or the deadline.
+    BlockedClient& blocked = *env.blocker;
+    std::unique_lock lock(wait->mu);
+    if (blocked.deadline_ms == 0) {
+      wait->cv.wait(lock, [&] { return wait->answered; });
+    } else {
+      const auto left = std::chrono::milliseconds(std::max<std::int64_t>(0, blocked.deadline_ms - core::now_ms()));
+      if (!wait->cv.wait_for(lock, left, [&] { return wait->answered; })) {
+        lock.unlock();
+        if (blocked.try_claim()) {
+          release_blocked(engine, env.blocker);
+          return timeout_reply(*spec, client.resp);
+        }
+        lock.lock();
+        wait->cv.wait(lock, [&] { return wait->answered; });  // served meanwhile
+      }
+    }
+    if (!wait->retry) return std::move(wait->reply);
+    out.clear();  // its other key is on another shard: run it again
   }
-  // Several shards: a cross-shard transaction, run on this (non-worker) thread.
-  engine.with_shards(transaction_shards(plan, argv, engine), [&] {
-    run_planned(plan, argv, engine, client.db, client.resp, nullptr, &server, out);
-  });
-  return out;
 }
 
-void run_planned(const Plan& plan, std::span<const std::string_view> argv,
-                 core::ShardEngine& engine, int db, int resp, ClientState* client,
-                 ServerState* server, std::string& out) {
+CallStatus run_planned(const Plan& plan, std::span<const std::string_view> argv, const CallEnv& base,
+                       std::string& out) {
   const CommandSpec& spec = *plan.spec;
+  core::ShardEngine& engine = base.engine;
+  CallEnv env = base;
+  env.serve_blocked = false;
+  if (!(spec.flags & kConnection)) env.client = nullptr;
   if (plan.single) {
-    // One shard, or a kMultiShard command reaching every key through db_for().
-    ClientState* cs = (spec.flags & kConnection) ? client : nullptr;
-    run_on_shard(spec.handler, argv, engine, engine.shard(plan.shard), db, resp, cs, server, out);
-    return;
+    // One shard, or a kMultiShard/kWhole command reaching every shard it needs.
+    std::vector<core::ShardId> capture;
+    if (plan.cross_shard && (spec.flags & kWrite)) {
+      capture = transaction_shards(plan, argv, engine);
+      env.capture = capture;
+    }
+    return call_command(spec, argv, engine.shard(plan.shard), env, out);
   }
+  env.blocker = nullptr;
   std::vector<std::string> replies(plan.parts.size());
   std::vector<std::string_view> sub;
   for (std::size_t i = 0; i < plan.parts.size(); ++i) {
     part_argv(argv, plan.parts[i], sub);
-    run_on_shard(spec.handler, sub, engine, engine.shard(plan.parts[i].shard), db, resp, nullptr,
-                 server, replies[i]);
+    env.count = base.count && i == 0;  // a command is counted once
+    call_command(spec, sub, engine.shard(plan.parts[i].shard), env, replies[i]);
   }
-  merge_parts(plan, argv, replies, server, resp, out);
+  const std::size_t mark = out.size();
+  merge_parts(plan, argv, replies, base.server, base.resp, out);
+  return out.size() > mark && out[mark] == '-' ? CallStatus::kError : CallStatus::kOk;
 }
-
 std::vector<core::ShardId> transaction_shards(const Plan& plan,
                                               std::span<const std::string_view> argv,
                                               const core::ShardEngine& engine) {
   std::vector<core::ShardId> shards;
-  if (!plan.single) {
+  if (plan.spec->flags & kAllShards) {
+    for (core::ShardId s = 0; s < engine.shard_count(); ++s) shards.push_back(s);
+  } else if (!plan.single) {
     for (const Part& p : plan.parts) shards.push_back(p.shard);
   } else {
     std::vector<std::uint32_t> pos;

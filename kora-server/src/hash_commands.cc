@@ -126,6 +126,7 @@ void hincrbyfloat_command(CommandContext& ctx) {
   if (!incr) return ctx.error(Errc::kNotFloat);
   auto r = core::op_hincrbyfloat(ctx.db(), ctx.argv[1], ctx.argv[2], *incr, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
+  ctx.propagate("HSET", ctx.argv[1], ctx.argv[2], *r);  // the result, not the float arithmetic
   ctx.reply.bulk(*r);
 }
 

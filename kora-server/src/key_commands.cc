@@ -61,6 +61,12 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
   }
   unsigned cond = (nx ? core::kExpireNX : 0u) | (xx ? core::kExpireXX : 0u) |
                   (gt ? core::kExpireGT : 0u) | (lt ? core::kExpireLT : 0u);
+  // The change feed gets an absolute time; a time already past deletes the key.
+  if (ms <= ctx.now_ms) {
+    ctx.propagate("DEL", ctx.argv[1]);
+  } else {
+    ctx.propagate("PEXPIREAT", ctx.argv[1], std::to_string(ms));
+  }
   ctx.reply.integer(core::op_expire_at(ctx.db(), ctx.argv[1], ms, ctx.now_ms, cond));
 }
 
@@ -100,13 +106,27 @@ bool flush_mode_ok(CommandContext& ctx) {
 
 void flushdb_command(CommandContext& ctx) {
   if (!flush_mode_ok(ctx)) return;
-  ctx.db().clear();
+  core::op_flushdb(ctx.db());
   ctx.reply.ok();
 }
 
 void flushall_command(CommandContext& ctx) {
   if (!flush_mode_ok(ctx)) return;
-  for (int i = 0; i < core::Shard::kDbCount; ++i) ctx.shard.db(i).clear();
+  for (int i = 0; i < core::Shard::kDbCount; ++i) core::op_flushdb(ctx.shard.db(i));
+  ctx.reply.ok();
+}
+
+// SWAPDB index1 index2: runs on every shard, each swapping its part of the two
+// databases (as an all-shard command, atomically across shards).
+void swapdb_command(CommandContext& ctx) {
+  auto a = to_int(ctx.argv[1]);
+  if (!a) return ctx.reply.error("ERR invalid first DB index");
+  auto b = to_int(ctx.argv[2]);
+  if (!b) return ctx.reply.error("ERR invalid second DB index");
+  if (*a < 0 || *a >= core::Shard::kDbCount || *b < 0 || *b >= core::Shard::kDbCount) {
+    return ctx.error(Errc::kDbIndexOutOfRange);
+  }
+  core::op_swapdb(ctx.shard.db(static_cast<int>(*a)), ctx.shard.db(static_cast<int>(*b)));
   ctx.reply.ok();
 }
 
@@ -157,11 +177,17 @@ void copy_command(CommandContext& ctx) {
     }
   }
   if (dst_db == ctx.db_index && ctx.argv[1] == ctx.argv[2]) {
-    return ctx.reply.error("ERR source and destination objects are the same");
+    return ctx.error(Errc::kSameObject);
   }
   core::Db& dst = ctx.engine.shard(ctx.engine.shard_for(ctx.argv[2])).db(dst_db);
-  ctx.reply.integer(core::op_copy(ctx.db_for(ctx.argv[1]), ctx.argv[1], dst, ctx.argv[2], replace,
-                                  ctx.now_ms));
+  const bool copied = core::op_copy(ctx.db_for(ctx.argv[1]), ctx.argv[1], dst, ctx.argv[2], replace, ctx.now_ms);
+  if (copied && ctx.feed_active()) {
+    // As a full value, as Redis propagates COPY's result.
+    core::EntryRef ref = dst.find(ctx.argv[2], ctx.now_ms, false);
+    ctx.propagate_argv({"RESTORE", std::string(ctx.argv[2]), std::to_string(ref->expire_at_ms()),
+                        core::dump_payload(*ref.entry), "REPLACE", "ABSTTL"});
+  }
+  ctx.reply.integer(copied ? 1 : 0);
 }
 
 // MOVE key db: the key stays on its shard, so this is shard-local.
@@ -170,14 +196,8 @@ void move_command(CommandContext& ctx) {
   if (!index) return ctx.error(Errc::kNotInteger);
   if (*index < 0 || *index >= core::Shard::kDbCount) return ctx.error(Errc::kDbIndexOutOfRange);
   int dst = static_cast<int>(*index);
-  if (dst == ctx.db_index) return ctx.reply.error("ERR source and destination objects are the same");
-  core::Db& from = ctx.db();
-  core::Db& to = ctx.shard.db(dst);
-  if (!from.find(ctx.argv[1], ctx.now_ms, false) || to.find(ctx.argv[1], ctx.now_ms, false)) {
-    return ctx.reply.integer(0);
-  }
-  from.move_to(ctx.argv[1], to, ctx.argv[1], ctx.now_ms);
-  ctx.reply.integer(1);
+  if (dst == ctx.db_index) return ctx.error(Errc::kSameObject);
+  ctx.reply.integer(core::op_move(ctx.db(), ctx.shard.db(dst), ctx.argv[1], ctx.now_ms) ? 1 : 0);
 }
 
 // RANDOMKEY runs on every shard: each part reports [live key count, a random key];
@@ -380,11 +400,11 @@ void restore_command(CommandContext& ctx) {
     expire_at += ctx.now_ms;
   }
   if (expire_at != 0 && expire_at <= ctx.now_ms) {
-    db.erase(ctx.argv[1]);  // already expired: as Redis, the key ends up absent
-    return ctx.reply.ok();
+    ctx.propagate("DEL", ctx.argv[1]);
+  } else {
+    ctx.propagate("RESTORE", ctx.argv[1], std::to_string(expire_at), ctx.argv[3], "REPLACE", "ABSTTL");
   }
-  core::store_restored(db, ctx.argv[1], std::move(*value), expire_at, ctx.now_ms);
-  if (idle) db.set_idle(db.find(ctx.argv[1], ctx.now_ms, false), *idle, ctx.now_ms);
+  core::op_restore(db, ctx.argv[1], std::move(*value), expire_at, idle, ctx.now_ms);
   ctx.reply.ok();
 }
 
@@ -418,6 +438,7 @@ const std::array kKeyCommands = {
     CommandSpec{"rename", 3, kWrite | kMultiShard, 1, 2, 1, rename_command, Fanout::kNone, nullptr, "@keyspace @write @slow"},
     CommandSpec{"renamenx", 3, kWrite | kFast | kMultiShard, 1, 2, 1, renamenx_command, Fanout::kNone, nullptr, "@keyspace @write @fast"},
     CommandSpec{"copy", -3, kWrite | kMultiShard, 1, 2, 1, copy_command, Fanout::kNone, nullptr, "@keyspace @write @slow"},
+    CommandSpec{"swapdb", 3, kWrite | kFast | kAllShards, 0, 0, 0, swapdb_command, Fanout::kAllOk, nullptr, "@keyspace @write @fast @dangerous"},
     CommandSpec{"move", 3, kWrite | kFast, 1, 1, 1, move_command, Fanout::kNone, nullptr, "@keyspace @write @fast"},
     CommandSpec{"randomkey", 1, kReadOnly | kAllShards, 0, 0, 0, randomkey_part, Fanout::kCustom, randomkey_merge, "@keyspace @read @slow"},
     CommandSpec{"scan", -2, kReadOnly, 0, 0, 0, scan_command, Fanout::kNone, nullptr, "@keyspace @read @slow", nullptr, scan_route},

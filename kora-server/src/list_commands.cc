@@ -1,9 +1,10 @@
-// List commands (Redis's t_list.c; no blocking forms): handlers parse, call
+// List commands (Redis's t_list.c; the blocking forms are in list_blocking_commands.cc): handlers parse, call
 // kora-core's list_ops, and reply. Arguments are checked in the order Redis 7.0
 // checks them, so that the first error reported is the same.
 #include <array>
 
 #include "args.h"
+#include "list_args.h"
 #include "kora/core/list_ops.h"
 #include "kora/server/command.h"
 
@@ -17,13 +18,6 @@ template <typename Strings>
 void reply_bulks(protocol::ReplyWriter& w, const Strings& items) {
   w.array(items.size());
   for (const auto& s : items) w.bulk(s);
-}
-
-// LEFT|RIGHT, case-insensitive.
-std::optional<ListEnd> parse_end(std::string_view arg) {
-  if (iequals(arg, "left")) return ListEnd::kHead;
-  if (iequals(arg, "right")) return ListEnd::kTail;
-  return std::nullopt;
 }
 
 // LINDEX and LSET look the key up before they parse the index: on a malformed
@@ -191,47 +185,10 @@ void lmove_command(CommandContext& ctx) {
 
 void rpoplpush_command(CommandContext& ctx) { move_generic(ctx, ListEnd::kTail, ListEnd::kHead); }
 
-struct MpopArgs {
-  std::size_t numkeys;
-  ListEnd end;
-  std::size_t count = 1;
-};
-
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], checked as Redis 7.0's
-// lmpopGenericCommand does.
-core::Result<MpopArgs> parse_lmpop(std::span<const std::string_view> argv) {
-  auto numkeys = to_int(argv[1]);
-  if (!numkeys || *numkeys < 1) return Errc::kNumkeysNotPositive;
-  const auto argc = static_cast<std::int64_t>(argv.size());
-  if (*numkeys > argc - 3) return Errc::kSyntax;  // no room for LEFT|RIGHT
-  MpopArgs out{static_cast<std::size_t>(*numkeys), ListEnd::kHead};
-  const std::size_t where = 2 + out.numkeys;
-  auto end = parse_end(argv[where]);
-  if (!end) return Errc::kSyntax;
-  out.end = *end;
-  bool counted = false;
-  for (std::size_t j = where + 1; j < argv.size(); ++j) {
-    if (counted || !iequals(argv[j], "count") || j + 1 == argv.size()) return Errc::kSyntax;
-    auto v = to_int(argv[++j]);
-    if (!v || *v < 1) return Errc::kCountNotPositive;
-    out.count = static_cast<std::size_t>(*v);
-    counted = true;
-  }
-  return out;
-}
-
-// The keys of LMPOP: argv[2 .. 1+numkeys] when numkeys fits the arguments.
-void lmpop_keys(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out) {
-  if (argv.size() < 2) return;
-  auto numkeys = to_int(argv[1]);
-  if (!numkeys || *numkeys < 1 || *numkeys > static_cast<std::int64_t>(argv.size()) - 2) return;
-  for (std::int64_t i = 0; i < *numkeys; ++i) out.push_back(static_cast<std::uint32_t>(2 + i));
-}
-
 // Pops from the first key, in argument order, that holds a list; replies
 // [key, [elements]] or a nil array. A key of another type met first is an error.
 void lmpop_command(CommandContext& ctx) {
-  auto args = parse_lmpop(ctx.argv);
+  auto args = parse_mpop(ctx.argv, 1);
   if (reply_if_error(ctx, args)) return;
   for (std::size_t i = 0; i < args->numkeys; ++i) {
     std::string_view key = ctx.argv[2 + i];
@@ -265,7 +222,7 @@ const std::array kListCommands = {
     CommandSpec{"lpos", -3, kReadOnly, 1, 1, 1, lpos_command, Fanout::kNone, nullptr, "@read @list @slow"},
     CommandSpec{"lmove", 5, kWriteDenyOom | kMultiShard, 1, 2, 1, lmove_command, Fanout::kNone, nullptr, "@write @list @slow"},
     CommandSpec{"rpoplpush", 3, kWriteDenyOom | kMultiShard, 1, 2, 1, rpoplpush_command, Fanout::kNone, nullptr, "@write @list @slow"},
-    CommandSpec{"lmpop", -4, kWrite | kMultiShard, 0, 0, 0, lmpop_command, Fanout::kNone, nullptr, "@write @list @slow", lmpop_keys},
+    CommandSpec{"lmpop", -4, kWrite | kMultiShard, 0, 0, 0, lmpop_command, Fanout::kNone, nullptr, "@write @list @slow", mpop_keys<1>},
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
+#include <memory>
 #include <string>
 
 #include "args.h"
@@ -11,6 +13,8 @@
 #include "kora/core/glob.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
+#include "blocking.h"
+#include "server_shard.h"
 
 namespace kora::server {
 namespace {
@@ -32,13 +36,13 @@ void ping_command(CommandContext& ctx) {
 
 void echo_command(CommandContext& ctx) { ctx.reply.bulk(ctx.argv[1]); }
 
-// MULTI / EXEC / DISCARD are handled by the client connection, which queues the
-// commands and runs the block as one cross-shard transaction. These handlers
-// answer only where there is no connection to hold a block: the embedded API's
-// execute(), where every call stands alone.
-void transaction_outside_connection(CommandContext& ctx) {
-  ctx.reply.error("ERR MULTI, EXEC and DISCARD need a client connection");
+// The identity SLOWLOG records: replaced, not changed, when the name changes
+// (a hop may still read the old one).
+void refresh_identity(ClientState& c) {
+  c.identity = std::make_shared<const ClientIdentity>(ClientIdentity{c.id, c.addr, c.name});
 }
+
+
 
 void quit_command(CommandContext& ctx) {
   ctx.client->close_after_reply = true;
@@ -85,6 +89,7 @@ void hello_command(CommandContext& ctx) {
   }
   ctx.client->resp = resp;
   ctx.client->name = name;
+  refresh_identity(*ctx.client);
   protocol::ReplyWriter w(&ctx.reply.buffer(), resp);
   w.map(7);
   w.bulk("server");  w.bulk("redis");
@@ -107,11 +112,57 @@ void client_getname(CommandContext& ctx) {
   }
 }
 
+// CLIENT INFO: this client, in CLIENT LIST's format, with the fields Kora
+// tracks (no pub/sub subscriptions and no per-client buffer accounting yet).
+void client_info(CommandContext& ctx) {
+  const ClientState& c = *ctx.client;
+  const std::int64_t age = c.created_ms ? (core::now_ms() - c.created_ms) / 1000 : 0;
+  std::string line = "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr +
+                     " fd=" + std::to_string(c.fd) + " name=" + c.name + " age=" + std::to_string(age) +
+                     " idle=0 flags=N db=" + std::to_string(c.db) +
+                     " sub=0 psub=0 ssub=0 multi=-1 watch=" + std::to_string(c.watched.size()) +
+                     " qbuf=" + std::to_string(c.qbuf) + " qbuf-free=" + std::to_string(c.qbuf_free) +
+                     " argv-mem=0 multi-mem=0 obl=" + std::to_string(c.obl) + " oll=" + std::to_string(c.oll) +
+                     " omem=" + std::to_string(c.omem) + " tot-mem=" + std::to_string(c.tot_mem) +
+                     " events=r cmd=client|info user=default redir=-1 resp=" + std::to_string(c.resp) + "\n";
+  ctx.reply.verbatim(line);
+}
+
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 when the client was blocked in a
+// blocking command and is now answered (as on a timeout, or with an UNBLOCKED
+// error), else 0.
+void client_unblock(CommandContext& ctx) {
+  if (ctx.argv.size() > 4) return reply_subcommand_syntax(ctx, "client");
+  // As Redis 7.0: the reason is checked before the id.
+  bool error = false;
+  if (ctx.argv.size() == 4) {
+    if (iequals(ctx.argv[3], "error")) {
+      error = true;
+    } else if (!iequals(ctx.argv[3], "timeout")) {
+      return ctx.error(Errc::kUnblockReason);
+    }
+  }
+  auto id = to_int(ctx.argv[2]);
+  if (!id) return ctx.error(Errc::kNotInteger);
+  std::shared_ptr<BlockedClient> c = ctx.server ? ctx.server->find_blocked(static_cast<std::uint64_t>(*id)) : nullptr;
+  if (!c || !c->try_claim()) return ctx.reply.integer(0);
+  release_blocked(ctx.engine, c);
+  std::string reply;
+  if (error) {
+    protocol::ReplyWriter(&reply, c->resp).error(core::error_message(Errc::kUnblocked));
+  } else {
+    reply = timeout_reply(*c->spec, c->resp);
+  }
+  c->deliver(std::move(reply), false);
+  ctx.reply.integer(1);
+}
+
 void client_setname(CommandContext& ctx) {
   if (!valid_client_text(ctx.argv[2])) {
     return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
   }
   ctx.client->name = ctx.argv[2];
+  refresh_identity(*ctx.client);
   ctx.reply.ok();
 }
 
@@ -133,8 +184,10 @@ void client_setinfo(CommandContext& ctx) {
 constexpr Subcommand kClientSubcommands[] = {
     {"id", 2, client_id},
     {"getname", 2, client_getname},
+    {"info", 2, client_info},
     {"setname", 3, client_setname},
     {"setinfo", 4, client_setinfo},
+    {"unblock", -3, client_unblock},
 };
 
 void client_command(CommandContext& ctx) { dispatch_subcommand(ctx, "client", kClientSubcommands); }
@@ -142,7 +195,7 @@ void client_command(CommandContext& ctx) { dispatch_subcommand(ctx, "client", kC
 void write_flags(protocol::ReplyWriter& w, std::uint32_t flags) {
   static constexpr std::pair<std::uint32_t, std::string_view> kNames[] = {
       {kWrite, "write"}, {kReadOnly, "readonly"}, {kAdmin, "admin"}, {kLoading, "loading"},
-      {kStale, "stale"}, {kFast, "fast"}};
+      {kStale, "stale"}, {kFast, "fast"}, {kBlocking, "blocking"}};
   std::size_t n = 0;
   for (auto [bit, name] : kNames) n += (flags & bit) != 0;
   w.set(n);
@@ -286,16 +339,6 @@ void command_command(CommandContext& ctx) {
   dispatch_subcommand(ctx, "command", kCommandSubcommands);
 }
 
-// INFO runs on every shard: each part reports [keys, expires] per database;
-// the merge writes the sections.
-void info_shard_part(CommandContext& ctx) {
-  ctx.reply.array(core::Shard::kDbCount * 2);
-  for (int i = 0; i < core::Shard::kDbCount; ++i) {
-    ctx.reply.integer(static_cast<std::int64_t>(ctx.shard.db(i).size()));
-    ctx.reply.integer(static_cast<std::int64_t>(ctx.shard.db(i).expires_count()));
-  }
-}
-
 bool wants(std::span<const std::string_view> argv, std::string_view section, bool in_default) {
   if (argv.size() == 1) return in_default;
   for (std::size_t i = 1; i < argv.size(); ++i) {
@@ -307,13 +350,78 @@ bool wants(std::span<const std::string_view> argv, std::string_view section, boo
   return false;
 }
 
-void info_merge(std::span<const std::string_view> argv, const std::vector<protocol::Reply>& parts,
-                ServerState* server, protocol::ReplyWriter& out) {
+// Redis's %.2f / %.3f style figures.
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// A percentile's name in latencystats: "p50", "p99.9" (Redis's %f with the
+// trailing zeros cut).
+std::string percentile_name(double p) {
+  std::string t = fixed(p, 6);
+  while (!t.empty() && t.back() == '0') t.pop_back();
+  if (!t.empty() && t.back() == '.') t.pop_back();
+  return "p" + t;
+}
+
+// INFO commandstats, errorstats, latencystats: the execution wrapper's counts,
+// merged over every shard (all held). Not in the default sections, as in Redis.
+void append_stats_sections(CommandContext& ctx, std::span<const std::string_view> argv, std::string& text) {
+  auto line = [&text](std::string_view k, const std::string& v) {
+    text.append(k).append(":").append(v).append("\r\n");
+  };
+  const bool commandstats = wants(argv, "commandstats", false);
+  const bool latencystats = wants(argv, "latencystats", false);
+  if (commandstats || latencystats) {
+    const auto merged = merge_command_stats(ctx.engine, latencystats);
+    if (commandstats) {
+      if (!text.empty()) text += "\r\n";
+      text += "# Commandstats\r\n";
+      for (const auto& [name, m] : merged) {
+        const double usec = static_cast<double>(m.ns) / 1000.0;
+        line("cmdstat_" + name,
+             "calls=" + std::to_string(m.calls) + ",usec=" + std::to_string(m.ns / 1000) +
+                 ",usec_per_call=" + fixed(m.calls ? usec / static_cast<double>(m.calls) : 0.0, 2) +
+                 ",rejected_calls=" + std::to_string(m.rejected) + ",failed_calls=" + std::to_string(m.failed));
+      }
+    }
+    if (latencystats) {
+      if (!text.empty()) text += "\r\n";
+      text += "# Latencystats\r\n";
+      const std::vector<double> percentiles = StatsConfig::instance().percentiles();
+      for (const auto& [name, m] : merged) {
+        if (!m.latency || m.latency->count() == 0) continue;
+        std::string v;
+        for (double p : percentiles) {
+          if (!v.empty()) v += ',';
+          v += percentile_name(p) + "=" + fixed(static_cast<double>(m.latency->percentile(p)) / 1000.0, 3);
+        }
+        line("latency_percentiles_usec_" + name, v);
+      }
+    }
+  }
+  if (wants(argv, "errorstats", true)) {
+    if (!text.empty()) text += "\r\n";
+    text += "# Errorstats\r\n";
+    for (const auto& [prefix, count] : ErrorStats::instance().errors()) {
+      line("errorstat_" + prefix, "count=" + std::to_string(count));
+    }
+  }
+}
+
+// INFO runs once holding every shard (Fanout::kWhole): it reads each shard's
+// key counts and command statistics directly.
+void info_command(CommandContext& ctx) {
+  std::span<const std::string_view> argv = ctx.argv;
+  ServerState* server = ctx.server;
   std::int64_t keys[core::Shard::kDbCount] = {}, expires[core::Shard::kDbCount] = {};
-  for (const auto& p : parts) {
-    for (int i = 0; i < core::Shard::kDbCount && 2 * i + 1 < static_cast<int>(p.elements.size()); ++i) {
-      keys[i] += p.elements[static_cast<std::size_t>(2 * i)].integer;
-      expires[i] += p.elements[static_cast<std::size_t>(2 * i + 1)].integer;
+  for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
+    core::Shard& shard = ctx.engine.shard(s);
+    for (int i = 0; i < core::Shard::kDbCount; ++i) {
+      keys[i] += static_cast<std::int64_t>(shard.db(i).size());
+      expires[i] += static_cast<std::int64_t>(shard.db(i).expires_count());
     }
   }
   std::string text;
@@ -347,13 +455,17 @@ void info_merge(std::span<const std::string_view> argv, const std::vector<protoc
     if (!text.empty()) text += "\r\n";
     text += "# Clients\r\n";
     line("connected_clients", std::to_string(server->connected_clients.load()));
+    line("blocked_clients", std::to_string(server->blocked_clients()));
+    line("tracking_clients", "0");
   }
   if (wants(argv, "stats", true)) {
     if (!text.empty()) text += "\r\n";
     text += "# Stats\r\n";
     line("total_connections_received", std::to_string(server->total_connections.load()));
     line("total_commands_processed", std::to_string(server->total_commands.load()));
+    line("total_error_replies", std::to_string(ErrorStats::instance().total_errors()));
   }
+  append_stats_sections(ctx, argv, text);
   if (wants(argv, "keyspace", true)) {
     if (!text.empty()) text += "\r\n";
     text += "# Keyspace\r\n";
@@ -363,20 +475,17 @@ void info_merge(std::span<const std::string_view> argv, const std::vector<protoc
            "keys=" + std::to_string(keys[i]) + ",expires=" + std::to_string(expires[i]) + ",avg_ttl=0");
     }
   }
-  out.verbatim(text);
+  ctx.reply.verbatim(text);
 }
 
 const std::array kServerCommands = {
     CommandSpec{"ping", -1, kFast | kStale, 0, 0, 0, ping_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"echo", 2, kFast | kStale | kLoading, 0, 0, 0, echo_command, Fanout::kNone, nullptr, "@fast @connection"},
-    CommandSpec{"multi", 1, kFast | kLoading | kStale | kConnection, 0, 0, 0, transaction_outside_connection, Fanout::kNone, nullptr, "@fast @transaction"},
-    CommandSpec{"exec", 1, kLoading | kStale | kConnection, 0, 0, 0, transaction_outside_connection, Fanout::kNone, nullptr, "@slow @transaction"},
-    CommandSpec{"discard", 1, kFast | kLoading | kStale | kConnection, 0, 0, 0, transaction_outside_connection, Fanout::kNone, nullptr, "@fast @transaction"},
     CommandSpec{"quit", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, quit_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"hello", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, hello_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"client", -2, kStale | kLoading | kConnection, 0, 0, 0, client_command, Fanout::kNone, nullptr, "@slow @connection"},
     CommandSpec{"command", -1, kStale | kLoading, 0, 0, 0, command_command, Fanout::kNone, nullptr, "@slow @connection"},
-    CommandSpec{"info", -1, kStale | kLoading | kAllShards, 0, 0, 0, info_shard_part, Fanout::kCustom, info_merge, "@slow @dangerous"},
+    CommandSpec{"info", -1, kStale | kLoading | kAllShards, 0, 0, 0, info_command, Fanout::kWhole, nullptr, "@slow @dangerous"},
 };
 
 }  // namespace

@@ -87,12 +87,19 @@ void spop_command(CommandContext& ctx) {
     if (!count || *count < 0) return ctx.error(Errc::kMustBePositive);
     auto r = core::op_spop_count(ctx.db(), ctx.argv[1], static_cast<std::uint64_t>(*count), ctx.now_ms);
     if (reply_if_error(ctx, r)) return;
+    if (ctx.feed_active() && !r->empty()) {
+      // The random draw, stated as what it removed (Redis propagates SREM).
+      std::vector<std::string> srem{"SREM", std::string(ctx.argv[1])};
+      srem.insert(srem.end(), r->begin(), r->end());
+      ctx.propagate_argv(std::move(srem));
+    }
     reply_set(ctx, *r);
     return;
   }
   auto r = core::op_spop(ctx.db(), ctx.argv[1], ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
   if (r->has_value()) {
+    ctx.propagate("SREM", ctx.argv[1], **r);
     ctx.reply.bulk(**r);
   } else {
     ctx.reply.null();

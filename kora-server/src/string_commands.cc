@@ -14,6 +14,26 @@ namespace {
 
 using core::Errc;
 
+// An option name as Redis compares it: as a C string, so up to the first NUL.
+std::string_view c_str(std::string_view s) { return s.substr(0, s.find('\0')); }
+
+// The absolute expiry (ms) of an EX/PX/EXAT/PXAT argument, validated as Redis's
+// getExpireMillisecondsOrReply: kNotInteger, or kInvalidExpire (not positive, or
+// overflowing) to be reported with ctx.error().
+core::Result<std::int64_t> expire_at_ms(std::string_view arg, bool seconds, bool relative,
+                                        std::int64_t now_ms) {
+  auto v = to_int(arg);
+  if (!v) return Errc::kNotInteger;
+  std::int64_t ms = *v;
+  if (ms <= 0 || (seconds && ms > INT64_MAX / 1000)) return Errc::kInvalidExpire;
+  if (seconds) ms *= 1000;
+  if (relative) {
+    if (ms > INT64_MAX - now_ms) return Errc::kInvalidExpire;
+    ms += now_ms;
+  }
+  return ms;
+}
+
 void get_command(CommandContext& ctx) {
   auto r = core::op_get(ctx.db(), ctx.argv[1], ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
@@ -65,26 +85,11 @@ void set_command(CommandContext& ctx) {
   opts.get = flags & kGet;
   opts.keep_ttl = flags & kKeepTtl;
   if (flags & (kEX | kPX | kEXAT | kPXAT)) {
-    auto v = to_int(expire_arg);
-    if (!v) {
-      ctx.error(Errc::kNotInteger);
-      return;
-    }
-    std::int64_t ms = *v;
-    bool seconds = flags & (kEX | kEXAT);
-    if (ms <= 0 || (seconds && ms > INT64_MAX / 1000)) {
-      ctx.error(Errc::kInvalidExpire);
-      return;
-    }
-    if (seconds) ms *= 1000;
-    if (flags & (kEX | kPX)) {
-      if (ms > INT64_MAX - ctx.now_ms) {
-        ctx.error(Errc::kInvalidExpire);
-        return;
-      }
-      ms += ctx.now_ms;
-    }
-    opts.expire_at_ms = ms;
+    auto at = expire_at_ms(expire_arg, (flags & (kEX | kEXAT)) != 0, (flags & (kEX | kPX)) != 0, ctx.now_ms);
+    if (!at.ok()) return ctx.error(at.code());
+    opts.expire_at_ms = *at;
+    // The change feed gets an absolute time, as Redis propagates it.
+    ctx.propagate("SET", ctx.argv[1], ctx.argv[2], "PXAT", std::to_string(*at));
   }
   auto r = core::op_set(ctx.db(), ctx.argv[1], ctx.argv[2], opts, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
@@ -156,26 +161,6 @@ void mset_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
-// An option name as Redis compares it: as a C string, so up to the first NUL.
-std::string_view c_str(std::string_view s) { return s.substr(0, s.find('\0')); }
-
-// The absolute expiry (ms) of an EX/PX/EXAT/PXAT argument, validated as Redis's
-// getExpireMillisecondsOrReply: kNotInteger, or kInvalidExpire (not positive, or
-// overflowing) to be reported with ctx.error().
-core::Result<std::int64_t> expire_at_ms(std::string_view arg, bool seconds, bool relative,
-                                        std::int64_t now_ms) {
-  auto v = to_int(arg);
-  if (!v) return Errc::kNotInteger;
-  std::int64_t ms = *v;
-  if (ms <= 0 || (seconds && ms > INT64_MAX / 1000)) return Errc::kInvalidExpire;
-  if (seconds) ms *= 1000;
-  if (relative) {
-    if (ms > INT64_MAX - now_ms) return Errc::kInvalidExpire;
-    ms += now_ms;
-  }
-  return ms;
-}
-
 void reply_optional(CommandContext& ctx, const std::optional<std::string>& v) {
   if (v) {
     ctx.reply.bulk(*v);
@@ -198,6 +183,7 @@ void setex_generic(CommandContext& ctx, bool seconds) {
   if (!at.ok()) return ctx.error(at.code());
   core::SetOptions opts;
   opts.expire_at_ms = *at;
+  ctx.propagate("SET", ctx.argv[1], ctx.argv[3], "PXAT", std::to_string(*at));
   auto r = core::op_set(ctx.db(), ctx.argv[1], ctx.argv[3], opts, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
   ctx.reply.ok();
@@ -264,7 +250,13 @@ void getex_command(CommandContext& ctx) {
     }
     opts.ttl = core::GetExOptions::Ttl::kSet;
     opts.expire_at_ms = *at;
+    if (*at <= ctx.now_ms) {
+      ctx.propagate("DEL", argv[1]);  // a time already past deletes the key
+    } else {
+      ctx.propagate("PEXPIREAT", argv[1], std::to_string(*at));
+    }
   }
+  if (flags & kPersist) ctx.propagate("PERSIST", argv[1]);
   auto r = core::op_getex(ctx.db(), argv[1], opts, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
   reply_optional(ctx, *r);
@@ -311,6 +303,7 @@ void incrbyfloat_command(CommandContext& ctx) {
   }
   auto r = core::op_incr_by_float(ctx.db(), ctx.argv[1], *incr, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
+  ctx.propagate("SET", ctx.argv[1], *r, "KEEPTTL");  // the result, not the float arithmetic
   ctx.reply.bulk(*r);
 }
 

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace kora::core {
@@ -22,6 +23,15 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
   ~Arena() { release_all(); }
+  // Exchanges every page and free list with `other` (SWAPDB).
+  void swap(Arena& other) noexcept {
+    std::swap(free_, other.free_);
+    pages_.swap(other.pages_);
+    std::swap(bump_, other.bump_);
+    std::swap(bump_left_, other.bump_left_);
+    std::swap(in_use_, other.in_use_);
+    std::swap(reserved_, other.reserved_);
+  }
 
   // A block of at least n bytes, 8-byte aligned. Throws std::bad_alloc.
   void* allocate(std::size_t n);

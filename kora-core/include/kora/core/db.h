@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "kora/core/arena.h"
+#include "kora/core/key_events.h"
 #include "kora/core/object.h"
 #include "kora/core/result.h"
 
@@ -121,6 +122,13 @@ class KeyTable {
   std::size_t size_hint() const { return size_hint_.load(std::memory_order_relaxed); }
   std::size_t bucket_bytes() const { return (t_[0].buckets.size() + t_[1].buckets.size()) * sizeof(Entry*); }
 
+  // Exchanges every bucket with `other` (SWAPDB).
+  void swap(KeyTable& other) noexcept {
+    std::swap(t_, other.t_);
+    std::swap(rehash_index_, other.rehash_index_);
+    publish_size();
+    other.publish_size();
+  }
   // Moves up to `buckets` buckets of an ongoing rehash.
   void rehash_step(std::size_t buckets);
   // Calls fn(entry) for every entry of the bucket(s) at `cursor` and returns the
@@ -176,7 +184,22 @@ class Db {
   EntryRef find_or_create(std::string_view key, std::int64_t now_ms, bool* created);
 
   // Removes `key` whether or not it has expired; true if it was present.
+  // Raises kDeleted.
   bool erase(std::string_view key);
+
+  // Tells the listeners that the aggregate under `key` was changed in place
+  // (a push, a field set, a member removed...). Ops that change an aggregate
+  // through find_as/find_or_create_as call it after every effective change;
+  // Db's own writers (set_string, set_object, set_expire...) raise it themselves.
+  void signal_modified(std::string_view key) { raise(KeyEvent::kModified, key); }
+
+  // Where this Db reports its key events, and its number within the shard.
+  // Set once by the Shard; a Db without a hub raises nothing.
+  void attach(KeyEventHub* hub, int index) {
+    hub_ = hub;
+    index_ = index;
+  }
+  int index() const { return index_; }
 
   // Sets (at_ms > 0) or clears (at_ms == 0) the expiry of a live entry.
   void set_expire(EntryRef& ref, std::int64_t at_ms);
@@ -225,7 +248,23 @@ class Db {
   // Bytes used by records, buckets and out-of-line values (not aggregates).
   std::size_t memory_bytes() const { return arena_.bytes_in_use() + table_.bucket_bytes() + external_bytes_; }
 
+  // Empties the Db without raising events (destruction, tests).
   void clear();
+  // FLUSHDB: tells the listeners (on_flush, with the keys still present), then
+  // empties the Db.
+  void flush();
+  // SWAPDB: exchanges the contents of this Db and `other` (of the same shard),
+  // telling the listeners first.
+  void swap_contents(Db& other);
+
+  // The live-or-expired entry of `key` without removing it when expired and
+  // without recording an access (WATCH bookkeeping, EXEC's expiry check).
+  const Entry* peek(std::string_view key) const;
+  // True when `e` has a TTL that has passed at `now_ms`.
+  static bool is_expired(const Entry& e, std::int64_t now_ms) {
+    std::int64_t at = e.expire_at_ms();
+    return at != 0 && at <= now_ms;
+  }
 
   // Removes expired keys among at most `budget` keys that carry a TTL, resuming
   // where the previous call stopped; also advances an ongoing rehash. Returns
@@ -262,6 +301,8 @@ class Db {
   void free_value(Entry* e);
   // free_value, then the record itself.
   void destroy(Entry* e);
+  // set_string without raising an event.
+  void store_string(EntryRef& ref, std::string_view value, StringEncoding encoding);
   // Replaces record `ref` by `fresh` (same key) in the table and the TTL index.
   void swap_record(EntryRef& ref, Entry* fresh);
   bool expired(const Entry* e, std::int64_t now_ms) const {
@@ -269,6 +310,15 @@ class Db {
     return at != 0 && at <= now_ms;
   }
 
+  void raise(KeyEvent event, std::string_view key) {
+    if (hub_) hub_->raise(index_, event, key);
+  }
+  // Unlinks and frees `e` (present, with this hash), raising `event` between
+  // the two (the key's bytes are still readable then) unless it is nullopt.
+  void remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> event);
+
+  KeyEventHub* hub_ = nullptr;
+  int index_ = 0;
   KeyTable table_;
   Arena arena_;
   std::unordered_set<Entry*> expires_;  // records that carry a TTL

@@ -51,6 +51,21 @@ enum class Errc : unsigned char {
   kDumpPayload,       // ERR DUMP payload version or checksum are wrong
   kBusyKey,           // BUSYKEY Target key name already exists.
   kProtocol,          // ERR Protocol error: <detail>
+  kTimeoutNotFloat,   // ERR timeout is not a float or out of range
+  kTimeoutNegative,   // ERR timeout is negative
+  kTimeoutOutOfRange, // ERR timeout is out of range
+  kWatchInMulti,      // ERR WATCH inside MULTI is not allowed
+  kMultiNested,       // ERR MULTI calls can not be nested
+  kWithoutMulti,      // ERR <CMD> without MULTI (arg: "EXEC" or "DISCARD")
+  kExecAbort,         // EXECABORT Transaction discarded because of previous errors.
+  kUnblocked,         // UNBLOCKED client unblocked via CLIENT UNBLOCK
+  kSameObject,        // ERR source and destination objects are the same
+  kInternalMerge,     // ERR internal error merging shard replies
+  kNoSuchClient,      // ERR No such client
+  kUnblockReason,     // ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR
+  kSlowlogCount,      // ERR count should be greater than or equal to -1
+  kSubcommandSyntax,  // ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP. (arg: "<sub>\0<CMD>")
+  kNotInTransaction,  // ERR <cmd> is only available to a client connection (MULTI/WATCH from execute())
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

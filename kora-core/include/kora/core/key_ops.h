@@ -3,11 +3,13 @@
 // PERSIST, TYPE, KEYS). Shard-local: call only on the Db's owning thread.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "kora/core/db.h"
+#include "kora/core/dump.h"
 #include "kora/core/result.h"
 
 namespace kora::core {
@@ -54,6 +56,22 @@ Result<bool> op_rename(Db& src_db, std::string_view src, Db& dst_db, std::string
 // COPY: false when src is absent, or dst exists and !replace.
 bool op_copy(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst, bool replace,
              std::int64_t now_ms);
+
+// MOVE key to database `to` of the same shard: false when the key is absent
+// from `from` or present in `to`.
+bool op_move(Db& from, Db& to, std::string_view key, std::int64_t now_ms);
+
+// RESTORE's store: `value` under `key` with an absolute expiry (0: none), or
+// nothing (the key ends up absent) when that time has passed; the last access
+// set `idle_seconds` ago when given.
+void op_restore(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,
+                std::optional<std::int64_t> idle_seconds, std::int64_t now_ms);
+
+// FLUSHDB of one shard's part of a database.
+void op_flushdb(Db& db);
+
+// SWAPDB of one shard's part of two databases.
+void op_swapdb(Db& a, Db& b);
 
 // OBJECT ENCODING of an entry, as Redis 7.0 names it.
 std::string_view object_encoding(const Entry& e);

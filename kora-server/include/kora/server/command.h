@@ -4,6 +4,7 @@
 // only parse arguments, call shard-local operations of kora-core, and reply.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,15 +18,42 @@
 namespace kora::server {
 
 class ServerState;
+struct CallEnv;
+using Effects = std::vector<std::vector<std::string>>;
 
 // Per-connection settings a command may read or change. Only keyless commands
 // that run on the connection's own worker see it (CommandContext::client).
+struct WatchSession;
+struct ClientIdentity;
+
+// A key a client WATCHes, and whether it was already expired (but not yet
+// removed) when watched: deleting such a key does not count as touching it.
+struct WatchedKey {
+  int db;
+  std::string key;
+  core::ShardId shard;
+  bool stale;
+};
+
 struct ClientState {
   int db = 0;          // SELECT
   int resp = 2;        // HELLO
   bool close_after_reply = false;  // QUIT
   std::string name;    // CLIENT SETNAME
   std::uint64_t id = 0;
+  std::string addr;    // "ip:port" of the peer ("" in-process)
+  bool is_connection = false;  // a network client (MULTI, WATCH are theirs only)
+  std::string laddr;   // "ip:port" of the local end
+  int fd = -1;
+  std::int64_t created_ms = 0;
+  // The connection's buffers, refreshed before a connection command runs
+  // (CLIENT INFO): query buffer used/free, output buffer bytes, queued replies.
+  std::size_t qbuf = 0, qbuf_free = 0, obl = 0, oll = 0, omem = 0, tot_mem = 0;
+  // WATCH: the session the watched keys' shards mark dirty, and the keys.
+  std::shared_ptr<WatchSession> watch;
+  std::vector<WatchedKey> watched;
+  // CLIENT UNBLOCK's target id, when the client is blocked; SLOWLOG's identity.
+  std::shared_ptr<const ClientIdentity> identity;
 };
 
 // What a handler gets. Runs on the worker of `shard`; nothing in it may be kept
@@ -39,6 +67,30 @@ struct CommandContext {
   protocol::ReplyWriter& reply;
   ClientState* client;   // non-null only for kConnection commands
   ServerState* server;   // process-wide info (INFO, COMMAND)
+  // The change feed's effects of this command, when they differ from argv
+  // (see propagate); nullptr when the feed has no consumer.
+  Effects* effects = nullptr;
+  // Blocking commands (BLPOP...): how this run may block. See blocking.h.
+  const CallEnv* env = nullptr;
+  bool blocked = false;  // set by a handler that registered its client as blocked
+  // A container command (CONFIG, CLIENT...) that dispatched to a subcommand:
+  // its lowercase name, so that statistics count "config|get"; `rejected` when
+  // the subcommand's arity check failed (counted as a rejected call).
+  std::string_view subcommand{};
+  bool rejected = false;
+
+  // States one effect of this command for the change feed, in place of argv
+  // (Redis's rewriteClientCommandVector / alsoPropagate): SPOP as SREM, EXPIRE as
+  // PEXPIREAT... Several calls state several effects, in order. Cheap when the
+  // feed has no consumer (nothing is built).
+  template <typename... Args>
+  void propagate(Args&&... args) {
+    if (effects) effects->push_back(std::vector<std::string>{std::string(std::forward<Args>(args))...});
+  }
+  void propagate_argv(std::vector<std::string> argv) {
+    if (effects) effects->push_back(std::move(argv));
+  }
+  bool feed_active() const { return effects != nullptr; }
 
   // The database of this command's (first) key: the shard it runs on.
   core::Db& db() { return shard.db(db_index); }
@@ -68,6 +120,7 @@ enum CommandFlag : std::uint32_t {
                           // (RENAME, SMOVE, SINTERSTORE...): it runs whole, under
                           // the cross-shard transaction mechanism, using db_for()
   kNoScript = 1u << 9,
+  kBlocking = 1u << 10,  // may block the client (BLPOP...): see blocking.h
 };
 
 // Finds the key positions of a command whose keys are not a simple
@@ -87,7 +140,9 @@ enum class Fanout : unsigned char {
   kScatter,       // MGET: array parts put back in key order
   kAllOk,         // MSET, FLUSHALL: +OK once every part said +OK
   kConcatArrays,  // KEYS: array parts concatenated
-  kCustom,        // INFO: the spec's merge function
+  kCustom,        // the spec's merge function
+  kWhole,         // kAllShards: the handler runs once, holding every shard, and
+                  // reaches each through ctx.engine.shard(i) (INFO, SLOWLOG...)
 };
 
 // Merges the decoded replies of a kCustom fan-out (one per part, in shard order,
@@ -109,6 +164,7 @@ struct CommandSpec {
   std::string_view acl_categories = "";  // space separated, e.g. "@read @string @fast"
   KeyFinder key_finder = nullptr;        // overrides first/last/step when set
   ShardRoute route = nullptr;            // keyless commands: where to run (default: home)
+  std::size_t id = 0;                    // row number in CommandTable::all(), set by the table
 };
 
 // Every command Kora serves, looked up case-insensitively. Immutable after
@@ -139,5 +195,8 @@ std::span<const CommandSpec> list_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> set_commands();
 std::span<const CommandSpec> config_commands();
+std::span<const CommandSpec> transaction_commands();
+std::span<const CommandSpec> blocking_commands();
+std::span<const CommandSpec> stats_commands();
 
 }  // namespace kora::server

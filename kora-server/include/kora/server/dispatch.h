@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kora/core/engine.h"
+#include "kora/server/call.h"
 #include "kora/server/command.h"
 
 namespace kora::server {
@@ -40,13 +41,6 @@ const CommandSpec* lookup(std::span<const std::string_view> argv, std::string& e
 void plan_command(const CommandSpec& spec, std::span<const std::string_view> argv,
                   const core::ShardEngine& engine, core::ShardId home, Plan& plan);
 
-// Runs `handler` with `argv` on `shard` (the caller must be that shard's worker)
-// and appends the encoded reply to `out`. Allocation failure becomes an OOM error
-// reply: the shard and the connection survive.
-void run_on_shard(Handler handler, std::span<const std::string_view> argv,
-                  core::ShardEngine& engine, core::Shard& shard, int db, int resp,
-                  ClientState* client, ServerState* server, std::string& out);
-
 // The argv of one part, as views into the full argv.
 void part_argv(std::span<const std::string_view> argv, const Part& part,
                std::vector<std::string_view>& out);
@@ -57,13 +51,23 @@ void merge_parts(const Plan& plan, std::span<const std::string_view> argv,
                  std::string& out);
 
 // Runs a planned command on the calling thread, which must hold every shard the
-// plan needs (its shard, or every part's shard, or — for a cross-shard
-// kMultiShard command — every key's shard): one handler run, or one per part
-// and the merge. Appends the encoded reply to `out`. `client` reaches only
-// kConnection commands.
-void run_planned(const Plan& plan, std::span<const std::string_view> argv,
-                 core::ShardEngine& engine, int db, int resp, ClientState* client,
-                 ServerState* server, std::string& out);
+// plan needs (its shard, or every part's shard, or — for a cross-shard or
+// kWhole command — every shard transaction_shards() names): one call_command, or
+// one per part and the merge. Appends the encoded reply to `out`. env.client
+// reaches only kConnection commands; env.blocker only single-run commands.
+// Blocked clients are not served here (the caller serves after its last
+// command: finish_transaction).
+CallStatus run_planned(const Plan& plan, std::span<const std::string_view> argv, const CallEnv& env,
+                       std::string& out);
+
+// Begins a cross-shard transaction on the shards it holds (ascending): every
+// change it publishes on each shard's feed carries one new transaction id.
+void begin_transaction_feed(core::ShardEngine& engine, std::span<const core::ShardId> shards);
+// Ends it: delivers the held changes (the last of each shard marked tx_end),
+// then serves the clients blocked on keys the transaction made ready.
+// Precondition: still holding `shards`.
+void finish_transaction(core::ShardEngine& engine, std::span<const core::ShardId> shards,
+                        ServerState* server);
 
 // The shards a multi-shard plan (parts, or a cross-shard kMultiShard command)
 // must borrow, ascending and unique.

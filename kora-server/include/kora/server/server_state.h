@@ -5,9 +5,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace kora::server {
+
+struct BlockedClient;
 
 class ServerState {
  public:
@@ -26,10 +31,32 @@ class ServerState {
   std::atomic<std::uint64_t> total_commands{0};
   std::atomic<std::uint64_t> next_client_id{1};
 
+  // Clients waiting in a blocking command, by client id (CLIENT UNBLOCK, INFO
+  // blocked_clients). Thread-safe.
+  void remember_blocked(std::uint64_t id, const std::shared_ptr<BlockedClient>& c) {
+    std::lock_guard lock(blocked_mu_);
+    blocked_[id] = c;
+  }
+  void forget_blocked(std::uint64_t id) {
+    std::lock_guard lock(blocked_mu_);
+    blocked_.erase(id);
+  }
+  std::shared_ptr<BlockedClient> find_blocked(std::uint64_t id) {
+    std::lock_guard lock(blocked_mu_);
+    auto it = blocked_.find(id);
+    return it == blocked_.end() ? nullptr : it->second.lock();
+  }
+  std::size_t blocked_clients() {
+    std::lock_guard lock(blocked_mu_);
+    return blocked_.size();
+  }
+
  private:
   std::int64_t start_time_ms_;
   std::string run_id_;
   std::atomic<std::uint16_t> tcp_port_{0};
+  std::mutex blocked_mu_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<BlockedClient>> blocked_;
 };
 
 }  // namespace kora::server

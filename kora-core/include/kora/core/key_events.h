@@ -1,0 +1,90 @@
+#pragma once
+// Key events: every change to a keyspace, raised in one place (the Db that
+// holds the key), so that WATCH, blocked clients, the change feed and (later)
+// keyspace notifications and document/vector index upkeep all see the same
+// changes without a second path beside the write.
+//
+// Thread-safety: raised and delivered on the thread that holds the shard (its
+// worker, an embedded caller holding its ownership flag, or the coordinator of
+// a cross-shard transaction it is lent to). Listeners are added and removed on
+// that thread too; they must not modify the keyspace from a callback.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace kora::core {
+
+class Db;
+
+enum class KeyEvent : unsigned char {
+  kModified,     // written: created, overwritten, changed in place, TTL set or cleared
+  kDeleted,      // removed by a command (DEL, a pop of the last element, an overwrite by RENAME...)
+  kExpired,      // removed because its TTL passed (lazily on access, or by the sweep)
+  kEvicted,      // removed to free memory (maxmemory)
+  kRenamedFrom,  // RENAME source: the key is gone from this db
+  kRenamedTo,    // RENAME destination: the key now holds the renamed value
+  kMovedFrom,    // MOVE source db: the key is gone from this db
+  kMovedTo,      // MOVE destination db: the key arrived here
+};
+
+// The name of an event, as keyspace notifications spell it.
+std::string_view key_event_name(KeyEvent e);
+
+// True for the events that remove the key from its db.
+inline bool removes_key(KeyEvent e) {
+  return e == KeyEvent::kDeleted || e == KeyEvent::kExpired || e == KeyEvent::kEvicted ||
+         e == KeyEvent::kRenamedFrom || e == KeyEvent::kMovedFrom;
+}
+
+class KeyListener {
+ public:
+  virtual ~KeyListener() = default;
+  // `key` of database `db` changed; called right after the change.
+  virtual void on_key_event(int db, KeyEvent event, std::string_view key) = 0;
+  // Database `db` is about to be emptied (FLUSHDB, FLUSHALL): `contents` still
+  // holds its keys.
+  virtual void on_flush(int /*db*/, const Db& /*contents*/) {}
+  // Databases `a` and `b` are about to swap contents (SWAPDB).
+  virtual void on_swap(int /*a*/, const Db& /*db_a*/, int /*b*/, const Db& /*db_b*/) {}
+};
+
+// The listeners of one shard and its count of writes. Owned by the Shard.
+class KeyEventHub {
+ public:
+  void raise(int db, KeyEvent event, std::string_view key) {
+    if (event != KeyEvent::kExpired && event != KeyEvent::kEvicted) ++writes_;
+    for (KeyListener* l : listeners_) l->on_key_event(db, event, key);
+  }
+  void raise_flush(int db, const Db& contents) {
+    ++writes_;
+    for (KeyListener* l : listeners_) l->on_flush(db, contents);
+  }
+  void raise_swap(int a, const Db& db_a, int b, const Db& db_b) {
+    ++writes_;
+    for (KeyListener* l : listeners_) l->on_swap(a, db_a, b, db_b);
+  }
+
+  // Writes made by commands so far (expiry and eviction excluded): the
+  // execution wrapper compares it before and after a command to tell whether
+  // the command changed anything (Redis's server.dirty).
+  std::uint64_t writes() const { return writes_; }
+
+  void add(KeyListener* l) { listeners_.push_back(l); }
+  void remove(KeyListener* l) {
+    for (auto& x : listeners_) {
+      if (x == l) {
+        x = listeners_.back();
+        listeners_.pop_back();
+        return;
+      }
+    }
+  }
+  bool has_listeners() const { return !listeners_.empty(); }
+
+ private:
+  std::vector<KeyListener*> listeners_;
+  std::uint64_t writes_ = 0;
+};
+
+}  // namespace kora::core

@@ -1,0 +1,189 @@
+#pragma once
+// ServerShard: kora-server's state inside each shard (a core::ShardModuleState):
+// command statistics, the slow log and latency events of commands that ran on
+// the shard, the watch table (WATCH) and the clients blocked on its keys
+// (BLPOP...). Like all shard data it is touched only by the thread holding the
+// shard, so none of it needs a lock; commands that report it (INFO, SLOWLOG,
+// LATENCY) hold every shard and merge.
+//
+// It listens to the shard's key events only while a key is watched or a client
+// is blocked, so that with neither the keyspace pays nothing for it.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "kora/core/shard.h"
+#include "kora/observability/latency_histogram.h"
+#include "kora/server/call.h"
+#include "kora/server/command.h"
+
+namespace kora::server {
+
+// One WATCH session of one client: set dirty by any shard on which a watched
+// key is touched. A new session starts after EXEC, DISCARD or UNWATCH, so a late
+// mark on an old session never reaches the next transaction.
+struct WatchSession {
+  std::atomic<bool> dirty{false};
+};
+
+// A client waiting in a blocking command. Registered under each of its keys in
+// the key's shard (in arrival order); whoever first claims it (a shard serving
+// it, its timeout, CLIENT UNBLOCK, a disconnect) answers it, exactly once.
+struct BlockedClient {
+  std::atomic<bool> done{false};
+  std::uint64_t client_id = 0;
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> argv;  // the command as sent
+  int db = 0;
+  int resp = 2;
+  std::int64_t deadline_ms = 0;   // 0: forever
+  core::ValueType wants = core::ValueType::kList;  // the type that can serve it
+  std::vector<std::pair<core::ShardId, std::string>> keys;  // where it is registered
+  // Answers the client; callable from any thread, must not block. `retry`: the
+  // command could not be served where its key became ready (its other key is
+  // on another shard): run it again from the start.
+  std::function<void(std::string reply, bool retry)> deliver;
+
+  bool try_claim() { return !done.exchange(true, std::memory_order_acq_rel); }
+};
+
+struct CommandStat {
+  std::uint64_t calls = 0;
+  std::uint64_t ns = 0;
+  std::uint64_t failed = 0;
+  std::unique_ptr<observability::LatencyHistogram> latency;  // ns; made on first call
+};
+
+struct SlowlogEntry {
+  std::uint64_t id;
+  std::int64_t time_s;
+  std::uint64_t duration_us;
+  std::vector<std::string> argv;
+  std::string addr;
+  std::string name;
+};
+
+struct LatencySample {
+  std::int64_t time_s;
+  std::uint64_t ms;
+};
+
+class ServerShard final : public core::ShardModuleState, public core::KeyListener {
+ public:
+  // The state of `shard`, created on first use. Precondition: the caller holds it.
+  static ServerShard& of(core::Shard& shard);
+
+  explicit ServerShard(core::Shard& shard);
+  ~ServerShard() override;
+
+  // --- statistics (indexed by CommandSpec::id) ---
+  std::vector<CommandStat> stats;
+  std::map<std::string, CommandStat> sub_stats;  // "config|get" ...
+  std::deque<SlowlogEntry> slowlog;                       // newest first
+  std::map<std::string, std::deque<LatencySample>> latency;  // event -> newest last
+  // CONFIG RESETSTAT: calls, failures, latency histograms (not the slow log).
+  void reset_command_stats();
+
+  // --- WATCH ---
+  void watch(int db, std::string_view key, const std::shared_ptr<WatchSession>& session, bool stale);
+  void unwatch(int db, std::string_view key, const WatchSession* session);
+
+  // --- blocked clients ---
+  void block(int db, std::string_view key, const std::shared_ptr<BlockedClient>& client);
+  void unblock(int db, std::string_view key, const BlockedClient* client);
+  // Keys made ready since the last serve, in order, each once.
+  std::vector<std::pair<int, std::string>> take_ready() { return std::move(ready_); }
+  bool has_ready() const { return !ready_.empty(); }
+  // The first live waiter on `key`, or nullptr; drops claimed ones on the way.
+  std::shared_ptr<BlockedClient> first_waiter(int db, const std::string& key);
+  void pop_waiter(int db, const std::string& key);
+  std::size_t blocked_keys() const;
+  bool serving = false;  // re-entrancy guard of serve_blocked_clients
+
+  // KeyListener
+  void on_key_event(int db, core::KeyEvent event, std::string_view key) override;
+  void on_flush(int db, const core::Db& contents) override;
+  void on_swap(int a, const core::Db& db_a, int b, const core::Db& db_b) override;
+
+ private:
+  struct Watcher {
+    std::shared_ptr<WatchSession> session;
+    bool stale;
+  };
+  void touch_watchers(int db, std::string_view key, core::KeyEvent event);
+  void mark_ready(int db, std::string_view key);
+  void update_listening();
+
+  core::Shard& shard_;
+  bool listening_ = false;
+  std::unordered_map<std::string, std::vector<Watcher>> watched_[core::Shard::kDbCount];
+  std::size_t watched_count_ = 0;
+  std::unordered_map<std::string, std::deque<std::shared_ptr<BlockedClient>>> blocked_[core::Shard::kDbCount];
+  std::size_t blocked_count_ = 0;
+  std::vector<std::pair<int, std::string>> ready_;
+};
+
+// Process-wide knobs of the statistics (CONFIG SET), read relaxed.
+struct StatsConfig {
+  std::atomic<std::int64_t> slowlog_log_slower_than{10000};  // µs; <0 disables
+  std::atomic<std::int64_t> slowlog_max_len{128};
+  std::atomic<std::int64_t> latency_monitor_threshold{0};    // ms; 0 disables
+  std::atomic<std::int64_t> latency_tracking{1};             // yes/no
+  std::atomic<std::uint64_t> next_slowlog_id{0};
+  // latency-tracking-info-percentiles (INFO latencystats).
+  std::vector<double> percentiles() const {
+    std::lock_guard lock(mu_);
+    return percentiles_;
+  }
+  void set_percentiles(std::vector<double> p) {
+    std::lock_guard lock(mu_);
+    percentiles_ = std::move(p);
+  }
+  static StatsConfig& instance();
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<double> percentiles_{50.0, 99.0, 99.9};
+};
+
+// Counts of errors by prefix ("ERR", "WRONGTYPE"...) and of rejected calls
+// (arity, unknown command), process-wide.
+class ErrorStats {
+ public:
+  static ErrorStats& instance();
+  void count_error(std::string_view message);
+  void count_rejected(const CommandSpec& spec) { count_rejected(spec.name); }
+  void count_rejected(std::string_view name);  // "get", "config|get"
+  std::vector<std::pair<std::string, std::uint64_t>> errors() const;
+  std::map<std::string, std::uint64_t> rejected() const;
+  std::uint64_t total_errors() const;
+  void reset();
+
+ private:
+  ErrorStats();
+  mutable std::mutex mu_;
+  std::map<std::string, std::uint64_t> errors_;
+  std::map<std::string, std::uint64_t, std::less<>> rejected_;
+  std::uint64_t total_ = 0;
+};
+
+// Every command's statistics summed over the shards of `engine`, by name
+// ("get", "config|get"), with the rejected calls; histograms only when
+// `with_latency`. Precondition: the caller holds every shard.
+struct MergedStat {
+  std::uint64_t calls = 0, ns = 0, failed = 0, rejected = 0;
+  std::unique_ptr<observability::LatencyHistogram> latency;
+};
+std::map<std::string, MergedStat> merge_command_stats(core::ShardEngine& engine, bool with_latency);
+
+}  // namespace kora::server
