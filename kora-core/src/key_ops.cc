@@ -23,7 +23,7 @@ bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t
   if ((cond & kExpireXX) && current == 0) return false;
   if ((cond & kExpireGT) && (current == 0 || at_ms <= current)) return false;
   if ((cond & kExpireLT) && current != 0 && at_ms >= current) return false;
-  if (at_ms <= now_ms) {
+  if (db.already_expired(at_ms, now_ms)) {
     db.erase(key);
   } else {
     db.set_expire(ref, at_ms);
@@ -108,7 +108,7 @@ bool op_move(Db& from, Db& to, std::string_view key, std::int64_t now_ms) {
 
 void op_restore(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,
                 std::optional<std::int64_t> idle_seconds, std::int64_t now_ms) {
-  if (expire_at_ms != 0 && expire_at_ms <= now_ms) {
+  if (expire_at_ms != 0 && db.already_expired(expire_at_ms, now_ms)) {
     db.erase(key);  // already expired: as Redis, the key ends up absent
     return;
   }

@@ -93,7 +93,7 @@ Result<std::optional<std::string>> op_getex(Db& db, std::string_view key, const 
     case GetExOptions::Ttl::kKeep:
       break;
     case GetExOptions::Ttl::kSet:
-      if (opts.expire_at_ms <= now_ms) {
+      if (db.already_expired(opts.expire_at_ms, now_ms)) {
         db.erase(key);  // an absolute time already past deletes the key, as Redis does
       } else {
         db.set_expire(ref, opts.expire_at_ms);

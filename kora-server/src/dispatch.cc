@@ -334,6 +334,26 @@ std::string execute_blocking(core::ShardEngine& engine, ServerState& server,
   }
 }
 
+CallStatus apply_change(core::ShardEngine& engine, core::ShardId shard, const core::Change& change,
+                        ServerState* server, std::string& reply) {
+  std::vector<std::string_view> argv(change.argv.begin(), change.argv.end());
+  if (argv.empty()) return CallStatus::kError;
+  std::string error;
+  const CommandSpec* spec = lookup(argv, error);
+  if (!spec) {
+    protocol::ReplyWriter(&reply, 2).error(error);
+    return CallStatus::kError;
+  }
+  CallEnv env(engine, server, change.db, 2);
+  env.no_block = true;
+  core::KeyEventHub& events = engine.shard(shard).events();
+  const bool was_loading = events.loading();
+  events.set_loading(true);
+  CallStatus status = call_command(*spec, argv, engine.shard(shard), env, reply);
+  events.set_loading(was_loading);
+  return status;
+}
+
 CallStatus run_planned(const Plan& plan, std::span<const std::string_view> argv, const CallEnv& base,
                        std::string& out) {
   const CommandSpec& spec = *plan.spec;

@@ -62,7 +62,7 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
   unsigned cond = (nx ? core::kExpireNX : 0u) | (xx ? core::kExpireXX : 0u) |
                   (gt ? core::kExpireGT : 0u) | (lt ? core::kExpireLT : 0u);
   // The change feed gets an absolute time; a time already past deletes the key.
-  if (ms <= ctx.now_ms) {
+  if (ctx.db().already_expired(ms, ctx.now_ms)) {
     ctx.propagate("DEL", ctx.argv[1]);
   } else {
     ctx.propagate("PEXPIREAT", ctx.argv[1], std::to_string(ms));
@@ -399,7 +399,7 @@ void restore_command(CommandContext& ctx) {
     if (expire_at > INT64_MAX - ctx.now_ms) return ctx.error(Errc::kInvalidExpire);
     expire_at += ctx.now_ms;
   }
-  if (expire_at != 0 && expire_at <= ctx.now_ms) {
+  if (expire_at != 0 && ctx.db().already_expired(expire_at, ctx.now_ms)) {
     ctx.propagate("DEL", ctx.argv[1]);
   } else {
     ctx.propagate("RESTORE", ctx.argv[1], std::to_string(expire_at), ctx.argv[3], "REPLACE", "ABSTTL");

@@ -250,7 +250,7 @@ void getex_command(CommandContext& ctx) {
     }
     opts.ttl = core::GetExOptions::Ttl::kSet;
     opts.expire_at_ms = *at;
-    if (*at <= ctx.now_ms) {
+    if (ctx.db().already_expired(*at, ctx.now_ms)) {
       ctx.propagate("DEL", argv[1]);  // a time already past deletes the key
     } else {
       ctx.propagate("PEXPIREAT", argv[1], std::to_string(*at));

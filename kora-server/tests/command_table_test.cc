@@ -18,6 +18,10 @@ TEST_CASE("the command table is well formed") {
     CHECK(spec.handler != nullptr);
     CHECK(spec.arity != 0);
     if (spec.fanout == Fanout::kCustom) CHECK(spec.merge != nullptr);
+    // An all-shard command must say how its shards' parts become one reply.
+    if (spec.flags & kAllShards) CHECK(spec.fanout != Fanout::kNone);
+    // A blocking command needs every key's shard at once to register its client.
+    if (spec.flags & kBlocking) CHECK((spec.flags & kMultiShard));
     if (spec.first_key > 0) CHECK(spec.key_step > 0);
     // A command that reads several keys at once must say how it handles keys
     // on different shards: split into parts (fan-out), or run whole under a

@@ -201,6 +201,14 @@ class Db {
   }
   int index() const { return index_; }
 
+  // True while the shard replays a change feed (KeyEventHub::loading): keys do
+  // not expire by time.
+  bool loading() const { return hub_ && hub_->loading(); }
+  // True when an absolute expiry time has already passed (and the shard is not
+  // loading): a write with such a TTL deletes the key instead (EXPIRE, RESTORE,
+  // GETEX with a past time), as Redis's checkAlreadyExpired.
+  bool already_expired(std::int64_t at_ms, std::int64_t now_ms) const { return at_ms <= now_ms && !loading(); }
+
   // Sets (at_ms > 0) or clears (at_ms == 0) the expiry of a live entry.
   void set_expire(EntryRef& ref, std::int64_t at_ms);
   void set_expire(EntryRef&& ref, std::int64_t at_ms) { set_expire(ref, at_ms); }
@@ -307,7 +315,7 @@ class Db {
   void swap_record(EntryRef& ref, Entry* fresh);
   bool expired(const Entry* e, std::int64_t now_ms) const {
     std::int64_t at = e->expire_at_ms();
-    return at != 0 && at <= now_ms;
+    return at != 0 && at <= now_ms && !loading();
   }
 
   void raise(KeyEvent event, std::string_view key) {

@@ -82,7 +82,15 @@ class KeyEventHub {
   }
   bool has_listeners() const { return !listeners_.empty(); }
 
+  // Loading (replaying a change feed: WAL recovery, a replica): nothing expires
+  // by time, as in Redis while it loads — the feed states every expiry as its
+  // own DEL, and a TTL that has passed since the change was recorded must not
+  // make a later change of the same key fail.
+  bool loading() const { return loading_; }
+  void set_loading(bool on) { loading_ = on; }
+
  private:
+  bool loading_ = false;
   std::vector<KeyListener*> listeners_;
   std::uint64_t writes_ = 0;
 };

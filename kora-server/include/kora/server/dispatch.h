@@ -75,6 +75,15 @@ std::vector<core::ShardId> transaction_shards(const Plan& plan,
                                               std::span<const std::string_view> argv,
                                               const core::ShardEngine& engine);
 
+// Applies one change-feed effect (core::Change) to shard `shard` alone: its
+// command runs through call_command on that shard, in the change's db — the
+// same code that executed the original. Replaying a shard's changes in
+// sequence order into an empty shard reproduces its keyspace (WAL recovery,
+// replicas). Appends the reply to `reply`; kError for a malformed effect.
+// Precondition: the caller holds `shard`.
+CallStatus apply_change(core::ShardEngine& engine, core::ShardId shard, const core::Change& change,
+                        ServerState* server, std::string& reply);
+
 // Runs one command to completion from a thread that is not a worker of
 // `engine`, blocking until every part has run; returns the encoded reply.
 // `client` holds the SELECTed db and protocol version and may be changed by the
