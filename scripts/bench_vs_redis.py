@@ -9,6 +9,10 @@ second and the server's CPU time per request (utime+stime of the whole process f
 SET and GET run as separate redis-benchmark invocations so that CPU time is attributable.
 The result is a Markdown table on stdout, with the command line and the date.
 
+With --baseline <another kora-cli>, that build runs in the same rounds too (the
+three servers alternate) and a second table compares Kora with its baseline:
+how a change moved throughput and CPU per request.
+
 Example: scripts/bench_vs_redis.py --workers 2 --requests 200000 --repeat 5
 """
 
@@ -68,6 +72,8 @@ def main():
     ap.add_argument("--workers", type=int, default=1, help="kora-cli --workers (default 1)")
     ap.add_argument("--kora", default="/work/main/build/rel/kora-cli/kora-cli",
                     help="kora-cli binary (default: the Release build)")
+    ap.add_argument("--baseline", default=None,
+                    help="another kora-cli binary measured in the same rounds (before/after a change)")
     ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c (default 50)")
     ap.add_argument("--pipeline-values", default="1,16",
                     help="comma-separated -P depths; 1 = no pipelining (default 1,16)")
@@ -77,27 +83,34 @@ def main():
     if not os.access(args.kora, os.X_OK):
         sys.exit(f"kora binary not found or not executable: {args.kora}")
 
-    redis_srv = kora_srv = None
+    redis_srv = kora_srv = base_srv = None
     try:
         redis_srv = servers.start_redis()
         kora_srv = servers.start_kora(args.workers, binary=args.kora)
         pair = [("redis", redis_srv), ("kora", kora_srv)]
+        if args.baseline:
+            base_srv = servers.start_kora(args.workers, binary=args.baseline)
+            pair.append(("baseline", base_srv))
         # warm-up (allocations, page faults) and so that GET finds its key
         for _, srv in pair:
             run_benchmark(srv.port, "set", max(1000, args.requests // 10), args.clients, 1, args.timeout)
 
         workloads = [(test, p) for p in pipelines for test in ("set", "get")]
-        results = {w: {"redis": [], "kora": []} for w in workloads}
+        results = {w: {name: [] for name, _ in pair} for w in workloads}
         turn = 0
         for rep in range(args.repeat):
             for w in workloads:
-                order = pair if turn % 2 == 0 else pair[::-1]  # alternate who goes first
+                shift = turn % len(pair)  # rotate who goes first
+                order = pair[shift:] + pair[:shift]
                 turn += 1
                 for name, srv in order:
                     results[w][name].append(measure(srv, w[0], args, w[1]))
             print(f"# repeat {rep + 1}/{args.repeat} done", file=sys.stderr)
     finally:
         kora_status = kora_srv.terminate() if kora_srv else None
+        if base_srv:
+            base_srv.terminate()
+            base_srv.cleanup_files()
         if redis_srv:
             redis_srv.stop()
         if kora_srv:
@@ -124,6 +137,16 @@ def main():
         ratio = f"{k_rps / r_rps:.2f}" if r_rps else "n/a"
         cpu_ratio = f"{k_cpu / r_cpu:.2f}" if r_cpu else "n/a"
         print(f"| {label} | {r_rps:,.0f} | {k_rps:,.0f} | {ratio} | {r_cpu:.2f} | {k_cpu:.2f} | {cpu_ratio} |")
+    if args.baseline:
+        print(f"\n### kora vs its baseline `{args.baseline}` (same rounds)\n")
+        print("| workload | baseline rps | Kora rps | ratio | baseline CPU µs/req | Kora CPU µs/req | CPU ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for (test, p) in workloads:
+            bb, kk = results[(test, p)]["baseline"], results[(test, p)]["kora"]
+            b_rps, k_rps, b_cpu, k_cpu = med(bb, 0), med(kk, 0), med(bb, 1), med(kk, 1)
+            label = f"{test.upper()} " + (f"-P {p}" if p > 1 else "no pipeline")
+            print(f"| {label} | {b_rps:,.0f} | {k_rps:,.0f} | {k_rps / b_rps:.2f} | {b_cpu:.2f} | {k_cpu:.2f} | "
+                  f"{k_cpu / b_cpu:.2f} |")
     return 0
 
 

@@ -14,7 +14,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kora-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 
 start=$(date +%s)
-for workflow in gcc-release clang-release asan; do
+for workflow in gcc-release clang-release asan tsan; do
   echo "=== cmake --workflow --preset $workflow ($(( $(date +%s) - start ))s elapsed)"
   cmake --workflow --preset "$workflow"
 done

@@ -13,17 +13,6 @@ EncodingLimits& EncodingLimits::instance() {
   return limits;
 }
 
-std::string_view type_name(ValueType t) {
-  switch (t) {
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kSet: return "set";
-    case ValueType::kZSet: return "zset";
-    case ValueType::kHash: return "hash";
-  }
-  return "none";
-}
-
 namespace {
 
 static_assert(sizeof(void*) == 8, "the record layout assumes 64-bit pointers");

@@ -166,7 +166,13 @@ void ShardEngine::lend(ShardId id, Task granted) {
 void ShardEngine::give_back(ShardId id) {
   Worker& w = *workers_[id];
   post(id, [this, &w] {
-    w.lent.store(false, std::memory_order_relaxed);
+    {
+      // Under the ownership flag: an application thread that takes the flag
+      // next (try_run_here) and sees the shard free must also see every write
+      // the coordinator made while it held it (the post carried them here).
+      OwnershipGuard own(*this, w.shard.id());
+      w.lent.store(false, std::memory_order_relaxed);
+    }
     // Run what waited, in order, until one of them borrows the shard again. A
     // waiting lend request takes ownership itself; data tasks run under it.
     while (!w.lent.load(std::memory_order_relaxed) && !w.waiting.empty()) {

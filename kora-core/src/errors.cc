@@ -136,6 +136,49 @@ std::string error_message(Errc code, std::string_view arg) {
       const std::string cmd = nul == std::string::npos ? std::string() : a.substr(nul + 1);
       return "ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try " + cmd + " HELP.";
     }
+    case Errc::kConfigSetFailed: {
+      const std::size_t nul = a.find('\0');
+      return "ERR CONFIG SET failed (possibly related to argument '" + a.substr(0, nul) + "') - " +
+             (nul == std::string::npos ? std::string() : a.substr(nul + 1));
+    }
+    case Errc::kConfigSetUnknown:
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" + a + "'";
+    case Errc::kNoConfigFile:
+      return "ERR The server is running without a config file";
+    case Errc::kInvalidFirstDb:
+      return "ERR invalid first DB index";
+    case Errc::kInvalidSecondDb:
+      return "ERR invalid second DB index";
+    case Errc::kInvalidIdletime:
+      return "ERR Invalid IDLETIME value, must be >= 0";
+    case Errc::kInvalidFreq:
+      return "ERR Invalid FREQ value, must be >= 0 and <= 255";
+    case Errc::kInvalidTtl:
+      return "ERR Invalid TTL value, must be >= 0";
+    case Errc::kProtocolVersion:
+      return "ERR Protocol version is not an integer or out of range";
+    case Errc::kWrongPass:
+      return "WRONGPASS invalid username-password pair or user is disabled.";
+    case Errc::kHelloSyntax:
+      return "ERR Syntax error in HELLO option '" + a + "'";
+    case Errc::kClientName:
+      return "ERR Client names cannot contain spaces, newlines or special characters.";
+    case Errc::kUnrecognizedOption:
+      return "ERR Unrecognized option '" + a + "'";
+    case Errc::kClientText:
+      return "ERR " + a + " cannot contain spaces, newlines or special characters.";
+    case Errc::kInvalidCommand:
+      return "ERR Invalid command specified";
+    case Errc::kInvalidArgCount:
+      return "ERR Invalid number of arguments specified for command";
+    case Errc::kNoSamples:
+      return "ERR No samples available for event '" + a + "'";
+    case Errc::kNeedsConnection:
+      return "ERR MULTI, EXEC and DISCARD need a client connection";
+    case Errc::kNoLfuPolicy:
+      return "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+             "that when switching between policies at runtime LRU and LFU data will take some time to "
+             "adjust.";
     case Errc::kNotInTransaction:
       return "ERR " + a + " is only available to a client connection";
   }

@@ -1,5 +1,7 @@
 #include "kora/core/key_ops.h"
 
+#include <cctype>
+
 #include "kora/core/glob.h"
 #include "kora/core/numbers.h"
 
@@ -120,6 +122,46 @@ void op_flushdb(Db& db) { db.flush(); }
 
 void op_swapdb(Db& a, Db& b) {
   if (&a != &b) a.swap_contents(b);
+}
+
+ScanPage op_scan(const Db& db, std::uint64_t cursor, std::int64_t count, const ScanFilter& filter,
+                 std::int64_t now_ms) {
+  ScanPage page;
+  page.cursor = cursor;
+  std::int64_t steps = count * 10;
+  auto same_type = [&](std::string_view name) {
+    const std::string_view want = *filter.type;
+    if (name.size() != want.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(name[i])) != std::tolower(static_cast<unsigned char>(want[i]))) {
+        return false;
+      }
+    }
+    return true;
+  };
+  do {
+    page.cursor = db.scan(page.cursor, now_ms, [&](const Entry& e) {
+      if (filter.pattern && !glob_match(*filter.pattern, e.key())) return;
+      if (filter.type && !same_type(type_name(e.type()))) return;
+      page.keys.emplace_back(e.key());
+    });
+  } while (page.cursor != 0 && steps-- > 0 && static_cast<std::int64_t>(page.keys.size()) < count);
+  return page;
+}
+
+std::optional<ObjectInfo> op_object(Db& db, std::string_view key, std::int64_t now_ms) {
+  EntryRef ref = db.find(key, now_ms, /*touch=*/false);
+  if (!ref) return std::nullopt;
+  ObjectInfo info;
+  info.encoding = object_encoding(*ref.entry);
+  info.idle_seconds = static_cast<std::uint16_t>(Db::access_clock_of(now_ms) - ref->access_clock());
+  bool shared = false;  // Redis shares the objects of small integers between keys
+  if (ref->type() == ValueType::kString && info.encoding == "int") {
+    auto v = parse_int64(ref->str());
+    shared = v && *v >= 0 && *v < 10000;
+  }
+  info.refcount = shared ? 2147483647 : 1;
+  return info;
 }
 
 }  // namespace kora::core

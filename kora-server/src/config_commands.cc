@@ -137,16 +137,17 @@ void config_get(CommandContext& ctx) {
 void config_set(CommandContext& ctx) {
   if (ctx.argv.size() % 2 != 0) return ctx.error(Errc::kWrongArity);
   auto failed = [&ctx](std::string_view name, std::string_view why) {
-    ctx.reply.error("ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
-                    "') - " + std::string(why));
+    std::string detail(name);
+    detail += '\0';
+    detail += why;
+    ctx.reply.error(core::error_message(Errc::kConfigSetFailed, detail));
   };
   std::vector<std::pair<const ConfigParam*, std::int64_t>> updates;
   std::optional<std::vector<double>> percentiles;
   for (std::size_t i = 2; i + 1 < ctx.argv.size(); i += 2) {
     const ConfigParam* p = find_param(ctx.argv[i]);
     if (!p) {
-      return ctx.reply.error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                             std::string(ctx.argv[i]) + "'");
+      return ctx.reply.error(core::error_message(Errc::kConfigSetUnknown, ctx.argv[i]));
     }
     for (const auto& u : updates) {
       if (u.first == p && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
@@ -208,7 +209,7 @@ void config_resetstat(CommandContext& ctx) {
 }
 
 void config_rewrite(CommandContext& ctx) {
-  ctx.reply.error("ERR The server is running without a config file");
+  ctx.error(Errc::kNoConfigFile);
 }
 
 constexpr Subcommand kConfigSubcommands[] = {

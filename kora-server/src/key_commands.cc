@@ -120,9 +120,9 @@ void flushall_command(CommandContext& ctx) {
 // databases (as an all-shard command, atomically across shards).
 void swapdb_command(CommandContext& ctx) {
   auto a = to_int(ctx.argv[1]);
-  if (!a) return ctx.reply.error("ERR invalid first DB index");
+  if (!a) return ctx.error(Errc::kInvalidFirstDb);
   auto b = to_int(ctx.argv[2]);
-  if (!b) return ctx.reply.error("ERR invalid second DB index");
+  if (!b) return ctx.error(Errc::kInvalidSecondDb);
   if (*a < 0 || *a >= core::Shard::kDbCount || *b < 0 || *b >= core::Shard::kDbCount) {
     return ctx.error(Errc::kDbIndexOutOfRange);
   }
@@ -248,7 +248,7 @@ core::ShardId scan_route(std::span<const std::string_view> argv, std::size_t sha
 
 void scan_command(CommandContext& ctx) {
   auto cursor = core::parse_scan_cursor(ctx.argv[1]);
-  if (!cursor) return ctx.reply.error("ERR invalid cursor");
+  if (!cursor) return ctx.error(Errc::kInvalidCursor);
   std::int64_t count = 10;
   std::string_view pattern, type;
   bool use_pattern = false, use_type = false;
@@ -275,16 +275,12 @@ void scan_command(CommandContext& ctx) {
   std::uint64_t table_cursor = *cursor >> bits;
   std::vector<std::string> keys;
   if (shard < shards) {
-    // As Redis: visit buckets until COUNT keys are gathered (before filtering)
-    // or 10*COUNT steps have been taken.
-    std::int64_t steps = count * 10;
-    do {
-      table_cursor = ctx.db().scan(table_cursor, ctx.now_ms, [&](const core::Entry& e) {
-        if (use_pattern && !core::glob_match(pattern, e.key())) return;
-        if (use_type && !iequals(core::type_name(e.type()), type)) return;
-        keys.emplace_back(e.key());
-      });
-    } while (table_cursor != 0 && steps-- > 0 && static_cast<std::int64_t>(keys.size()) < count);
+    core::ScanFilter filter;
+    if (use_pattern) filter.pattern = pattern;
+    if (use_type) filter.type = type;
+    core::ScanPage page = core::op_scan(ctx.db(), table_cursor, count, filter, ctx.now_ms);
+    table_cursor = page.cursor;
+    keys = std::move(page.keys);
   }
   std::uint64_t next = 0;
   if (shard < shards) {
@@ -308,43 +304,28 @@ void scan_command(CommandContext& ctx) {
   for (const auto& k : keys) ctx.reply.bulk(k);
 }
 
-// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key. The key is found without
-// recording an access.
-core::EntryRef object_key(CommandContext& ctx) {
-  core::EntryRef ref = ctx.db().find(ctx.argv[2], ctx.now_ms, /*touch=*/false);
-  if (!ref) ctx.reply.null();
-  return ref;
+// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT key: what core::op_object
+// reports of the key (found without recording an access); nil when absent.
+std::optional<core::ObjectInfo> object_info(CommandContext& ctx) {
+  auto info = core::op_object(ctx.db(), ctx.argv[2], ctx.now_ms);
+  if (!info) ctx.reply.null();
+  return info;
 }
 
 void object_encoding(CommandContext& ctx) {
-  if (auto ref = object_key(ctx)) ctx.reply.bulk(core::object_encoding(*ref.entry));
+  if (auto info = object_info(ctx)) ctx.reply.bulk(info->encoding);
 }
 
 void object_freq(CommandContext& ctx) {
-  if (!object_key(ctx)) return;
-  ctx.reply.error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-      "that when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  if (object_info(ctx)) ctx.error(Errc::kNoLfuPolicy);
 }
 
 void object_idletime(CommandContext& ctx) {
-  if (auto ref = object_key(ctx)) {
-    auto now = core::Db::access_clock_of(ctx.now_ms);
-    ctx.reply.integer(static_cast<std::uint16_t>(now - ref->access_clock()));
-  }
+  if (auto info = object_info(ctx)) ctx.reply.integer(info->idle_seconds);
 }
 
 void object_refcount(CommandContext& ctx) {
-  auto ref = object_key(ctx);
-  if (!ref) return;
-  // Redis shares the objects of small integers (0..9999) between keys.
-  bool shared = false;
-  if (ref->type() == core::ValueType::kString && core::object_encoding(*ref.entry) == "int") {
-    auto v = core::parse_int64(ref->str());
-    shared = v && *v >= 0 && *v < 10000;
-  }
-  ctx.reply.integer(shared ? 2147483647 : 1);
+  if (auto info = object_info(ctx)) ctx.reply.integer(info->refcount);
 }
 
 constexpr Subcommand kObjectSubcommands[] = {
@@ -376,13 +357,13 @@ void restore_command(CommandContext& ctx) {
     } else if (iequals(ctx.argv[j], "idletime") && more) {
       auto v = to_int(ctx.argv[++j]);
       if (!v) return ctx.error(Errc::kNotInteger);
-      if (*v < 0) return ctx.reply.error("ERR Invalid IDLETIME value, must be >= 0");
+      if (*v < 0) return ctx.error(Errc::kInvalidIdletime);
       idle = *v;
     } else if (iequals(ctx.argv[j], "freq") && more) {
       auto v = to_int(ctx.argv[++j]);
       if (!v) return ctx.error(Errc::kNotInteger);
       // Accepted as Redis does; it only matters under an LFU policy, which Kora lacks.
-      if (*v < 0 || *v > 255) return ctx.reply.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+      if (*v < 0 || *v > 255) return ctx.error(Errc::kInvalidFreq);
     } else {
       return ctx.error(Errc::kSyntax);
     }
@@ -391,7 +372,7 @@ void restore_command(CommandContext& ctx) {
   if (!replace && db.find(ctx.argv[1], ctx.now_ms, false)) return ctx.error(Errc::kBusyKey);
   auto ttl = to_int(ctx.argv[2]);
   if (!ttl) return ctx.error(Errc::kNotInteger);
-  if (*ttl < 0) return ctx.reply.error("ERR Invalid TTL value, must be >= 0");
+  if (*ttl < 0) return ctx.error(Errc::kInvalidTtl);
   auto value = core::parse_payload(ctx.argv[3]);
   if (!value.ok()) return ctx.reply.error(value.error().message);
   std::int64_t expire_at = *ttl;

@@ -63,7 +63,7 @@ void hello_command(CommandContext& ctx) {
   std::size_t j = 1;
   if (ctx.argv.size() > 1) {
     auto v = to_int(ctx.argv[1]);
-    if (!v) return ctx.reply.error("ERR Protocol version is not an integer or out of range");
+    if (!v) return ctx.error(Errc::kProtocolVersion);
     if (*v != 2 && *v != 3) return ctx.error(Errc::kNoProto);
     resp = static_cast<int>(*v);
     j = 2;
@@ -74,18 +74,18 @@ void hello_command(CommandContext& ctx) {
     bool more = j + 1 < ctx.argv.size();
     if (iequals(ctx.argv[j], "auth") && j + 2 < ctx.argv.size()) {
       if (ctx.argv[j + 1] != "default") {
-        return ctx.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
+        return ctx.error(Errc::kWrongPass);
       }
       j += 2;  // no password is configured: the default user takes any
     } else if (iequals(ctx.argv[j], "setname") && more) {
       name = ctx.argv[++j];
       rename = true;
     } else {
-      return ctx.reply.error("ERR Syntax error in HELLO option '" + std::string(ctx.argv[j]) + "'");
+      return ctx.reply.error(core::error_message(Errc::kHelloSyntax, ctx.argv[j]));
     }
   }
   if (rename && !valid_client_text(name)) {
-    return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return ctx.error(Errc::kClientName);
   }
   ctx.client->resp = resp;
   ctx.client->name = name;
@@ -159,7 +159,7 @@ void client_unblock(CommandContext& ctx) {
 
 void client_setname(CommandContext& ctx) {
   if (!valid_client_text(ctx.argv[2])) {
-    return ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return ctx.error(Errc::kClientName);
   }
   ctx.client->name = ctx.argv[2];
   refresh_identity(*ctx.client);
@@ -171,12 +171,12 @@ void client_setname(CommandContext& ctx) {
 void client_setinfo(CommandContext& ctx) {
   std::string_view attr = ctx.argv[2];
   if (!iequals(attr, "lib-name") && !iequals(attr, "lib-ver")) {
-    return ctx.reply.error("ERR Unrecognized option '" + std::string(attr) + "'");
+    return ctx.reply.error(core::error_message(Errc::kUnrecognizedOption, attr));
   }
   if (!valid_client_text(ctx.argv[3])) {
     std::string lower(attr);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return ctx.reply.error("ERR " + lower + " cannot contain spaces, newlines or special characters.");
+    return ctx.reply.error(core::error_message(Errc::kClientText, lower));
   }
   ctx.reply.ok();
 }
@@ -307,10 +307,10 @@ void command_docs(CommandContext& ctx) {
 void command_getkeys(CommandContext& ctx) {
   std::span<const std::string_view> inner = ctx.argv.subspan(2);
   const CommandSpec* spec = CommandTable::instance().find(inner[0]);
-  if (!spec) return ctx.reply.error("ERR Invalid command specified");
+  if (!spec) return ctx.error(Errc::kInvalidCommand);
   int argc = static_cast<int>(inner.size());
   if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-    return ctx.reply.error("ERR Invalid number of arguments specified for command");
+    return ctx.error(Errc::kInvalidArgCount);
   }
   std::vector<std::uint32_t> pos;
   CommandTable::key_positions(*spec, inner, pos);

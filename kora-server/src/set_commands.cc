@@ -211,34 +211,10 @@ void sintercard_command(CommandContext& ctx) {
   ctx.reply.integer(static_cast<std::int64_t>(*r));
 }
 
-// A SCAN cursor as Redis's parseScanCursorOrReply reads it: strtoul in base 10
-// (optional sign, a negative value wraps), no leading space, nothing after the
-// digits, no overflow; "" reads as 0.
-std::optional<std::uint64_t> parse_cursor(std::string_view s) {
-  if (s.empty()) return 0;
-  if (std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
-  std::size_t i = 0;
-  bool negative = false;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    ++i;
-  }
-  if (i == s.size()) return std::nullopt;  // a bare sign: no conversion
-  std::uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c < '0' || c > '9') return std::nullopt;
-    auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return std::nullopt;  // ERANGE
-    v = v * 10 + d;
-  }
-  return negative ? 0 - v : v;
-}
-
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 void sscan_command(CommandContext& ctx) {
   const auto& argv = ctx.argv;
-  auto cursor = parse_cursor(argv[2]);
+  auto cursor = core::parse_scan_cursor(argv[2]);
   if (!cursor) return ctx.error(Errc::kInvalidCursor);
   // Redis reads the key before the options: a missing key answers an empty page
   // and a key of another type WRONGTYPE, whatever the options say.

@@ -254,7 +254,7 @@ void latency_graph(CommandContext& ctx) {
   auto events = merged_latency(ctx);
   auto it = events.find(std::string(ctx.argv[2]));
   if (it == events.end() || it->second.empty()) {
-    return ctx.reply.error("ERR No samples available for event '" + std::string(ctx.argv[2]) + "'");
+    return ctx.reply.error(core::error_message(Errc::kNoSamples, ctx.argv[2]));
   }
   const auto& samples = it->second;
   std::uint64_t high = 0, low = UINT64_MAX;

@@ -34,6 +34,48 @@ core::Result<std::int64_t> expire_at_ms(std::string_view arg, bool seconds, bool
   return ms;
 }
 
+// The options of SET and GETEX, as Redis 7's parseExtendedStringArgumentsOrReply
+// reads them (one function for both commands, as there): which combinations
+// are allowed, and that each TTL option takes the next argument.
+enum StringOption : unsigned {
+  kNX = 1, kXX = 2, kGet = 4, kKeepTtl = 8, kEX = 16, kPX = 32, kEXAT = 64, kPXAT = 128, kPersist = 256
+};
+constexpr unsigned kAnyTtl = kEX | kPX | kEXAT | kPXAT;
+enum class StringCommand { kSet, kGetEx };
+
+// Parses argv[start..]; false on a syntax error. `expire_arg` is the TTL
+// option's argument.
+bool parse_string_options(std::span<const std::string_view> argv, std::size_t start, StringCommand cmd,
+                          unsigned& flags, std::string_view& expire_arg) {
+  const bool set = cmd == StringCommand::kSet;
+  for (std::size_t j = start; j < argv.size(); ++j) {
+    std::string_view opt = c_str(argv[j]);
+    const bool has_next = j + 1 < argv.size();
+    unsigned ttl = 0;
+    if (iequals(opt, "ex")) ttl = kEX;
+    if (iequals(opt, "px")) ttl = kPX;
+    if (iequals(opt, "exat")) ttl = kEXAT;
+    if (iequals(opt, "pxat")) ttl = kPXAT;
+    if (set && iequals(opt, "nx") && !(flags & kXX)) {
+      flags |= kNX;
+    } else if (set && iequals(opt, "xx") && !(flags & kNX)) {
+      flags |= kXX;
+    } else if (set && iequals(opt, "get")) {
+      flags |= kGet;
+    } else if (set && iequals(opt, "keepttl") && !(flags & (kPersist | kAnyTtl))) {
+      flags |= kKeepTtl;
+    } else if (!set && iequals(opt, "persist") && !(flags & (kKeepTtl | kAnyTtl))) {
+      flags |= kPersist;
+    } else if (ttl && !(flags & (kKeepTtl | kPersist | (kAnyTtl & ~ttl))) && has_next) {
+      flags |= ttl;
+      expire_arg = argv[++j];
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 void get_command(CommandContext& ctx) {
   auto r = core::op_get(ctx.db(), ctx.argv[1], ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
@@ -47,38 +89,9 @@ void get_command(CommandContext& ctx) {
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL], parsed as
 // Redis 7's parseExtendedStringArgumentsOrReply does.
 void set_command(CommandContext& ctx) {
-  enum : unsigned { kNX = 1, kXX = 2, kGet = 4, kKeepTtl = 8, kEX = 16, kPX = 32, kEXAT = 64, kPXAT = 128 };
   unsigned flags = 0;
   std::string_view expire_arg;
-  const auto& argv = ctx.argv;
-  for (std::size_t j = 3; j < argv.size(); ++j) {
-    std::string_view opt = argv[j];
-    bool has_next = j + 1 < argv.size();
-    if (iequals(opt, "nx") && !(flags & kXX)) {
-      flags |= kNX;
-    } else if (iequals(opt, "xx") && !(flags & kNX)) {
-      flags |= kXX;
-    } else if (iequals(opt, "get")) {
-      flags |= kGet;
-    } else if (iequals(opt, "keepttl") && !(flags & (kEX | kEXAT | kPX | kPXAT))) {
-      flags |= kKeepTtl;
-    } else if (iequals(opt, "ex") && !(flags & (kKeepTtl | kEXAT | kPX | kPXAT)) && has_next) {
-      flags |= kEX;
-      expire_arg = argv[++j];
-    } else if (iequals(opt, "px") && !(flags & (kKeepTtl | kEX | kEXAT | kPXAT)) && has_next) {
-      flags |= kPX;
-      expire_arg = argv[++j];
-    } else if (iequals(opt, "exat") && !(flags & (kKeepTtl | kEX | kPX | kPXAT)) && has_next) {
-      flags |= kEXAT;
-      expire_arg = argv[++j];
-    } else if (iequals(opt, "pxat") && !(flags & (kKeepTtl | kEX | kEXAT | kPX)) && has_next) {
-      flags |= kPXAT;
-      expire_arg = argv[++j];
-    } else {
-      ctx.error(Errc::kSyntax);
-      return;
-    }
-  }
+  if (!parse_string_options(ctx.argv, 3, StringCommand::kSet, flags, expire_arg)) return ctx.error(Errc::kSyntax);
   core::SetOptions opts;
   if (flags & kNX) opts.condition = core::SetOptions::Condition::kIfAbsent;
   if (flags & kXX) opts.condition = core::SetOptions::Condition::kIfPresent;
@@ -211,31 +224,10 @@ void getdel_command(CommandContext& ctx) {
 // parseExtendedStringArgumentsOrReply(COMMAND_GET). Errors come in Redis's order:
 // syntax, then (missing key: nil) WRONGTYPE, then the expire value.
 void getex_command(CommandContext& ctx) {
-  enum : unsigned { kPersist = 1, kEX = 2, kPX = 4, kEXAT = 8, kPXAT = 16 };
   unsigned flags = 0;
   std::string_view expire_arg;
   const auto& argv = ctx.argv;
-  for (std::size_t j = 2; j < argv.size(); ++j) {
-    std::string_view opt = c_str(argv[j]);
-    bool has_next = j + 1 < argv.size();
-    if (iequals(opt, "persist") && !(flags & (kEX | kEXAT | kPX | kPXAT))) {
-      flags |= kPersist;
-    } else if (iequals(opt, "ex") && !(flags & (kPersist | kEXAT | kPX | kPXAT)) && has_next) {
-      flags |= kEX;
-      expire_arg = argv[++j];
-    } else if (iequals(opt, "px") && !(flags & (kPersist | kEX | kEXAT | kPXAT)) && has_next) {
-      flags |= kPX;
-      expire_arg = argv[++j];
-    } else if (iequals(opt, "exat") && !(flags & (kPersist | kEX | kPX | kPXAT)) && has_next) {
-      flags |= kEXAT;
-      expire_arg = argv[++j];
-    } else if (iequals(opt, "pxat") && !(flags & (kPersist | kEX | kEXAT | kPX)) && has_next) {
-      flags |= kPXAT;
-      expire_arg = argv[++j];
-    } else {
-      return ctx.error(Errc::kSyntax);
-    }
-  }
+  if (!parse_string_options(argv, 2, StringCommand::kGetEx, flags, expire_arg)) return ctx.error(Errc::kSyntax);
   core::GetExOptions opts;
   if (flags & kPersist) opts.ttl = core::GetExOptions::Ttl::kPersist;
   if (flags & (kEX | kPX | kEXAT | kPXAT)) {

@@ -15,7 +15,7 @@ namespace kora::server {
 namespace {
 
 void transaction_outside_connection(CommandContext& ctx) {
-  ctx.reply.error("ERR MULTI, EXEC and DISCARD need a client connection");
+  ctx.error(core::Errc::kNeedsConnection);
 }
 
 // WATCH key [key ...]: runs on the client's worker holding every key's shard.

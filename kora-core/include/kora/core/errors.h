@@ -65,6 +65,25 @@ enum class Errc : unsigned char {
   kUnblockReason,     // ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR
   kSlowlogCount,      // ERR count should be greater than or equal to -1
   kSubcommandSyntax,  // ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP. (arg: "<sub>\0<CMD>")
+  kConfigSetFailed,  // ERR CONFIG SET failed (possibly related to argument '<name>') - <why> (arg: "<name>\0<why>")
+  kConfigSetUnknown, // ERR Unknown option or number of arguments for CONFIG SET - '<name>'
+  kNoConfigFile,     // ERR The server is running without a config file
+  kInvalidFirstDb,   // ERR invalid first DB index
+  kInvalidSecondDb,  // ERR invalid second DB index
+  kInvalidIdletime,  // ERR Invalid IDLETIME value, must be >= 0
+  kInvalidFreq,      // ERR Invalid FREQ value, must be >= 0 and <= 255
+  kInvalidTtl,       // ERR Invalid TTL value, must be >= 0
+  kProtocolVersion,  // ERR Protocol version is not an integer or out of range
+  kWrongPass,        // WRONGPASS invalid username-password pair or user is disabled.
+  kHelloSyntax,      // ERR Syntax error in HELLO option '<opt>'
+  kClientName,       // ERR Client names cannot contain spaces, newlines or special characters.
+  kUnrecognizedOption, // ERR Unrecognized option '<opt>'
+  kClientText,       // ERR <attr> cannot contain spaces, newlines or special characters.
+  kInvalidCommand,   // ERR Invalid command specified
+  kInvalidArgCount,  // ERR Invalid number of arguments specified for command
+  kNoSamples,        // ERR No samples available for event '<event>'
+  kNeedsConnection,  // ERR MULTI, EXEC and DISCARD need a client connection
+  kNoLfuPolicy,      // ERR An LFU maxmemory policy is not selected, access frequency not tracked. ...
   kNotInTransaction,  // ERR <cmd> is only available to a client connection (MULTI/WATCH from execute())
 };
 

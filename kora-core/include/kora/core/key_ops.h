@@ -73,6 +73,31 @@ void op_flushdb(Db& db);
 // SWAPDB of one shard's part of two databases.
 void op_swapdb(Db& a, Db& b);
 
+// SCAN of one Db: MATCH and TYPE filters (nullopt: none).
+struct ScanFilter {
+  std::optional<std::string_view> pattern;
+  std::optional<std::string_view> type;  // a TYPE name, compared case-insensitively
+};
+struct ScanPage {
+  std::uint64_t cursor = 0;  // the table cursor to continue from; 0 when done
+  std::vector<std::string> keys;
+};
+// One SCAN step, as Redis's scanGenericCommand: visits buckets from `cursor`
+// until `count` keys were gathered (before filtering) or 10*count steps taken.
+ScanPage op_scan(const Db& db, std::uint64_t cursor, std::int64_t count, const ScanFilter& filter,
+                 std::int64_t now_ms);
+
+// What OBJECT reports of a key: its encoding, seconds since its last access
+// (a 16-bit seconds clock: wraps after ~18 h), and its reference count as Redis
+// shows it (INT_MAX for the shared small integers 0..9999, else 1). nullopt
+// when the key is absent. Does not record an access.
+struct ObjectInfo {
+  std::string_view encoding;
+  std::int64_t idle_seconds;
+  std::int64_t refcount;
+};
+std::optional<ObjectInfo> op_object(Db& db, std::string_view key, std::int64_t now_ms);
+
 // OBJECT ENCODING of an entry, as Redis 7.0 names it.
 std::string_view object_encoding(const Entry& e);
 

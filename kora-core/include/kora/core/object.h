@@ -16,9 +16,12 @@
 
 namespace kora::core {
 
+// A value's type: the built-in ones by name; any other id (up to 15) is a type
+// registered at run time (type_registry.h).
 enum class ValueType : unsigned char { kString, kList, kSet, kZSet, kHash };
 
-// The name TYPE reports for `t` ("string", "list", ...).
+// The name TYPE reports for `t` ("string", "list", ... or a module type's
+// registered name), from the type registry.
 std::string_view type_name(ValueType t);
 
 class Object {

@@ -1,0 +1,129 @@
+#include "kora/core/type_registry.h"
+
+#include "kora/core/hash_value.h"
+#include "kora/core/list_value.h"
+#include "kora/core/set_value.h"
+#include "payload.h"
+
+namespace kora::core {
+namespace {
+
+using payload::put_bytes;
+using payload::put_varint;
+using payload::Reader;
+
+// Lists: a count, then each element.
+void serialize_list(const Object& value, std::string& out) {
+  const auto& list = static_cast<const ListValue&>(value);
+  put_varint(out, list.size());
+  for (auto c = list.front(); c.valid(); c.next()) put_bytes(out, c.value());
+}
+
+std::unique_ptr<Object> deserialize_list(std::string_view body) {
+  Reader r(body);
+  std::uint64_t n;
+  std::string_view a;
+  auto list = std::make_unique<ListValue>();
+  if (!r.count(n)) return nullptr;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (!r.bytes(a)) return nullptr;
+    list->push(ListEnd::kTail, a);
+  }
+  return r.done() ? std::move(list) : nullptr;
+}
+
+// Hashes: a count, then field/value pairs.
+void serialize_hash(const Object& value, std::string& out) {
+  const auto& hash = static_cast<const HashValue&>(value);
+  put_varint(out, hash.size());
+  for (auto it = hash.begin(); it != hash.end(); ++it) {
+    put_bytes(out, (*it).field);
+    put_bytes(out, (*it).value);
+  }
+}
+
+std::unique_ptr<Object> deserialize_hash(std::string_view body) {
+  Reader r(body);
+  std::uint64_t n;
+  std::string_view a, b;
+  auto hash = std::make_unique<HashValue>();
+  if (!r.count(n)) return nullptr;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (!r.bytes(a) || !r.bytes(b)) return nullptr;
+    std::string_view args[] = {a, b};
+    hash->prepare_write(args);
+    hash->set(a, b);
+  }
+  return r.done() ? std::move(hash) : nullptr;
+}
+
+// Sets: a count, then each member.
+void serialize_set(const Object& value, std::string& out) {
+  const auto& set = static_cast<const SetValue&>(value);
+  put_varint(out, set.size());
+  set.for_each([&out](std::string_view m) {
+    put_bytes(out, m);
+    return true;
+  });
+}
+
+std::unique_ptr<Object> deserialize_set(std::string_view body) {
+  Reader r(body);
+  std::uint64_t n;
+  std::string_view a;
+  auto set = std::make_unique<SetValue>();
+  if (!r.count(n)) return nullptr;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (!r.bytes(a)) return nullptr;
+    set->add(a);
+  }
+  return r.done() ? std::move(set) : nullptr;
+}
+
+}  // namespace
+
+TypeRegistry& TypeRegistry::instance() {
+  static TypeRegistry registry;
+  return registry;
+}
+
+TypeRegistry::TypeRegistry() {
+  // Strings live in the record itself: the keyspace serializes them.
+  add({ValueType::kString, "string"});
+  add({ValueType::kList, "list", serialize_list, deserialize_list});
+  add({ValueType::kSet, "set", serialize_set, deserialize_set});
+  add({ValueType::kHash, "hash", serialize_hash, deserialize_hash});
+  // Sorted sets register with their family (no value can hold one yet).
+  add({ValueType::kZSet, "zset"});
+}
+
+bool TypeRegistry::add(const TypeInfo& info) {
+  const auto i = static_cast<unsigned>(info.type);
+  if (i >= kSlots) return false;
+  std::lock_guard lock(mu_);
+  if (used_[i].load(std::memory_order_relaxed)) return false;
+  slots_[i] = info;
+  used_[i].store(true, std::memory_order_release);  // readers see the slot written
+  return true;
+}
+
+std::optional<ValueType> TypeRegistry::allocate() {
+  for (unsigned i = kFirstModuleType; i < kSlots; ++i) {
+    if (!used_[i].load(std::memory_order_acquire)) return static_cast<ValueType>(i);
+  }
+  return std::nullopt;
+}
+
+const TypeInfo* TypeRegistry::find(std::string_view name) const {
+  for (unsigned i = 0; i < kSlots; ++i) {
+    if (used_[i].load(std::memory_order_acquire) && slots_[i].name == name) return &slots_[i];
+  }
+  return nullptr;
+}
+
+std::string_view type_name(ValueType t) {
+  const TypeInfo* info = TypeRegistry::instance().find(t);
+  return info ? info->name : std::string_view("none");
+}
+
+}  // namespace kora::core
