@@ -92,7 +92,8 @@ struct Database::Impl {
   }
 
   // Runs fn(db 0, now) on the shard that owns `key` as command `spec`, through
-  // the execution wrapper: counted, timed, its write published on the change
+  // the execution wrapper: counted, timed one call in CommandRun::kTimingSample
+  // (CommandRun::Timing::kSampled), its write published on the change
   // feed as make_argv() (the deterministic form: SET ... PXAT, PEXPIREAT), and
   // blocked clients it made ready served.
   template <typename A, typename F>
@@ -100,10 +101,10 @@ struct Database::Impl {
     const core::ShardId id = engine.shard_for(key);
     return on_shard(id, [&](core::Db& db, std::int64_t now) {
       core::Shard& shard = engine.shard(id);
-      server::CommandRun run(spec, shard, 0);
+      server::CommandRun run(spec, shard, 0, true, server::CommandRun::Timing::kSampled);
       auto r = fn(db, now);
       run.finish(error_of(r), make_argv);
-      server::serve_blocked_clients(engine, shard, &state);
+      run.serve_blocked(engine, &state);
       return r;
     });
   }

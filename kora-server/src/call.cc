@@ -11,36 +11,44 @@
 
 namespace kora::server {
 
-CommandRun::CommandRun(const CommandSpec& spec, core::Shard& shard, int db, bool count)
+CommandRun::CommandRun(const CommandSpec& spec, core::Shard& shard, int db, bool count, Timing timing)
     : spec_(spec),
       shard_(shard),
+      state_(ServerShard::of(shard)),
       db_(db),
       counted_(count),
       feed_active_(shard.feed().active()),
       writes_before_(shard.events().writes()),
-      start_ticks_(core::ticks_now()) {}
+      timed_(timing == Timing::kEvery || state_.sample_tick++ % kTimingSample == 0),
+      start_ticks_(timed_ ? core::ticks_now() : 0) {}
 
 std::uint64_t CommandRun::stop_clock() { return core::ticks_to_ns(core::ticks_now() - start_ticks_); }
 
+void CommandRun::serve_blocked(core::ShardEngine& engine, ServerState* server) {
+  if (state_.has_ready()) serve_blocked_clients(engine, shard_, server);
+}
+
 bool CommandRun::record(std::uint64_t ns, std::string_view error) {
+  if (!counted_) return false;  // a later part of a fan-out: the command counts once
   if (!error.empty()) ErrorStats::instance().count_error(error);
-  if (!counted_) return false;
   if (rejected_) {
     std::string name(spec_.name);
     if (!subcommand_.empty()) name.append("|").append(subcommand_);
     ErrorStats::instance().count_rejected(name);
     return false;
   }
-  ServerShard& st = ServerShard::of(shard_);
+  ServerShard& st = state_;
   CommandStat& s = subcommand_.empty()
                        ? st.stats[spec_.id]
                        : st.sub_stats[std::string(spec_.name).append("|").append(subcommand_)];
   ++s.calls;
-  s.ns += ns;
   if (!error.empty()) ++s.failed;
+  if (!timed_) return false;
+  ++s.timed;
+  s.ns += ns;
   StatsConfig& config = StatsConfig::instance();
   if (config.latency_tracking.load(std::memory_order_relaxed)) {
-    if (!s.latency) s.latency = std::make_unique<observability::LatencyHistogram>(3);
+    if (!s.latency) s.latency = std::make_unique<NsHistogram>();
     s.latency->record(ns);
   }
   const std::int64_t threshold_ms = config.latency_monitor_threshold.load(std::memory_order_relaxed);
@@ -84,7 +92,7 @@ void CommandRun::log_slow(std::uint64_t ns, const std::vector<std::string>& argv
     e.addr = who->addr;
     e.name = who->name;
   }
-  ServerShard& st = ServerShard::of(shard_);
+  ServerShard& st = state_;
   st.slowlog.push_front(std::move(e));
   const auto max_len = StatsConfig::instance().slowlog_max_len.load(std::memory_order_relaxed);
   while (st.slowlog.size() > static_cast<std::size_t>(std::max<std::int64_t>(0, max_len))) {
@@ -147,7 +155,7 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
   const std::string_view error = error_text(out, mark);
   run.finish(error, [&] { return std::vector<std::string>(argv.begin(), argv.end()); }, env.who);
   if (capture) publish_captured(env.engine, env.capture, ctx.now_ms);
-  if (env.serve_blocked) serve_blocked_clients(env.engine, shard, env.server);
+  if (env.serve_blocked) run.serve_blocked(env.engine, env.server);
   return error.empty() ? CallStatus::kOk : CallStatus::kError;
 }
 

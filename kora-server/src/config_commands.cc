@@ -188,18 +188,13 @@ void config_set(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
-// CONFIG RESETSTAT: command, error and latency statistics start again. Each
-// shard's part is reset by a message to it, which runs before any later
-// command of this client reaches that shard (messages keep their order).
+// CONFIG RESETSTAT: command, error and latency statistics start again, on
+// every shard (CONFIG runs holding them all: Fanout::kWhole), before this very
+// call is counted.
 void config_resetstat(CommandContext& ctx) {
   ErrorStats::instance().reset();
   for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
-    if (s == ctx.shard.id()) {
-      ServerShard::of(ctx.shard).reset_command_stats();  // held: now, before this call is counted
-      continue;
-    }
-    core::ShardEngine* engine = &ctx.engine;
-    ctx.engine.post_data(s, [engine, s] { ServerShard::of(engine->shard(s)).reset_command_stats(); });
+    ServerShard::of(ctx.engine.shard(s)).reset_command_stats();
   }
   if (ctx.server) {
     ctx.server->total_commands.store(0, std::memory_order_relaxed);
@@ -219,7 +214,8 @@ constexpr Subcommand kConfigSubcommands[] = {
 void config_command(CommandContext& ctx) { dispatch_subcommand(ctx, "config", kConfigSubcommands); }
 
 const std::array kConfigCommands = {
-    CommandSpec{"config", -2, kAdmin | kLoading | kStale, 0, 0, 0, config_command, Fanout::kNone, nullptr, "@admin @slow @dangerous"},
+    // Once, holding every shard: RESETSTAT reaches each shard's statistics.
+    CommandSpec{"config", -2, kAdmin | kLoading | kStale | kAllShards, 0, 0, 0, config_command, Fanout::kWhole, nullptr, "@admin @slow @dangerous"},
 };
 
 }  // namespace

@@ -8,12 +8,17 @@ namespace kora::server {
 
 using core::KeyEvent;
 
+namespace {
+// kora-server's slot in every shard, reserved when the library loads (a plain
+// global read on the hot path, no function-local static guard).
+const core::ShardSlot kSlot = core::register_shard_slot();
+}  // namespace
+
 ServerShard& ServerShard::of(core::Shard& shard) {
-  static const core::ShardSlot slot = core::register_shard_slot();
-  if (auto* s = shard.module_state(slot)) return static_cast<ServerShard&>(*s);
+  if (auto* s = shard.module_state(kSlot)) return static_cast<ServerShard&>(*s);
   auto fresh = std::make_unique<ServerShard>(shard);
   ServerShard& ref = *fresh;
-  shard.set_module_state(slot, std::move(fresh));
+  shard.set_module_state(kSlot, std::move(fresh));
   return ref;
 }
 
@@ -188,10 +193,7 @@ void ServerShard::on_swap(int a, const core::Db& db_a, int b, const core::Db& db
   }
 }
 
-StatsConfig& StatsConfig::instance() {
-  static StatsConfig config;
-  return config;
-}
+StatsConfig StatsConfig::the_;
 
 ErrorStats& ErrorStats::instance() {
   static ErrorStats stats;
@@ -249,11 +251,15 @@ std::map<std::string, MergedStat> merge_command_stats(core::ShardEngine& engine,
     if (c.calls == 0 && c.failed == 0) return;
     MergedStat& m = out[name];
     m.calls += c.calls;
-    m.ns += c.ns;
+    // Sampled timings stand for every call of their shard.
+    m.ns += c.timed == c.calls || c.timed == 0
+                ? c.ns
+                : static_cast<std::uint64_t>(static_cast<double>(c.ns) * static_cast<double>(c.calls) /
+                                             static_cast<double>(c.timed));
     m.failed += c.failed;
     if (with_latency && c.latency) {
-      if (!m.latency) m.latency = std::make_unique<observability::LatencyHistogram>(3);
-      m.latency->merge(*c.latency);
+      if (!m.latency) m.latency = std::make_unique<observability::LatencyHistogram>(NsHistogram::kPrecision);
+      c.latency->merge_into(*m.latency);
     }
   };
   for (core::ShardId s = 0; s < engine.shard_count(); ++s) {
