@@ -35,6 +35,20 @@ void BM_GetThroughCommandRun(benchmark::State& state) {
 }
 BENCHMARK(BM_GetThroughCommandRun);
 
+// As the embedded typed calls run: the clock read one call in 8.
+void BM_GetThroughSampledRun(benchmark::State& state) {
+  core::Shard shard(0);
+  (void)core::op_set(shard.db(0), "key", "value", {}, 1);
+  const server::CommandSpec& spec = *server::CommandTable::instance().find("get");
+  for (auto _ : state) {
+    server::CommandRun run(spec, shard, 0, true, server::CommandRun::Timing::kSampled);
+    auto r = core::op_get(shard.db(0), "key", 1);
+    benchmark::DoNotOptimize(r);
+    run.finish({}, [] { return std::vector<std::string>{"GET", "key"}; });
+  }
+}
+BENCHMARK(BM_GetThroughSampledRun);
+
 void BM_SetThroughCommandRun(benchmark::State& state) {
   core::Shard shard(0);
   const server::CommandSpec& spec = *server::CommandTable::instance().find("set");

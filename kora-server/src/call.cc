@@ -11,22 +11,27 @@
 
 namespace kora::server {
 
+namespace {
+// Timing::kSampled's counter: per thread, so that callers sharing shards do not
+// share its cache line.
+thread_local std::uint32_t sample_tick __attribute__((tls_model("initial-exec"))) = 0;
+}  // namespace
+
 CommandRun::CommandRun(const CommandSpec& spec, core::Shard& shard, int db, bool count, Timing timing)
     : spec_(spec),
       shard_(shard),
       state_(ServerShard::of(shard)),
+      ready_(state_.ready_flag()),
       db_(db),
       counted_(count),
       feed_active_(shard.feed().active()),
       writes_before_(shard.events().writes()),
-      timed_(timing == Timing::kEvery || state_.sample_tick++ % kTimingSample == 0),
+      timed_(timing == Timing::kEvery || sample_tick++ % kTimingSample == 0),
       start_ticks_(timed_ ? core::ticks_now() : 0) {}
 
 std::uint64_t CommandRun::stop_clock() { return core::ticks_to_ns(core::ticks_now() - start_ticks_); }
 
-void CommandRun::serve_blocked(core::ShardEngine& engine, ServerState* server) {
-  if (state_.has_ready()) serve_blocked_clients(engine, shard_, server);
-}
+
 
 bool CommandRun::record(std::uint64_t ns, std::string_view error) {
   if (!counted_) return false;  // a later part of a fan-out: the command counts once

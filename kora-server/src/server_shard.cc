@@ -8,14 +8,11 @@ namespace kora::server {
 
 using core::KeyEvent;
 
-namespace {
-// kora-server's slot in every shard, reserved when the library loads (a plain
-// global read on the hot path, no function-local static guard).
-const core::ShardSlot kSlot = core::register_shard_slot();
-}  // namespace
+// Reserved when the library loads: a plain global read on the hot path, no
+// function-local static guard.
+const core::ShardSlot ServerShard::kSlot = core::register_shard_slot();
 
-ServerShard& ServerShard::of(core::Shard& shard) {
-  if (auto* s = shard.module_state(kSlot)) return static_cast<ServerShard&>(*s);
+ServerShard& ServerShard::create(core::Shard& shard) {
   auto fresh = std::make_unique<ServerShard>(shard);
   ServerShard& ref = *fresh;
   shard.set_module_state(kSlot, std::move(fresh));
@@ -131,6 +128,7 @@ void ServerShard::mark_ready(int db, std::string_view key) {
     if (d == db && k == key) return;
   }
   ready_.emplace_back(db, std::string(key));
+  any_ready_ = true;
 }
 
 void ServerShard::touch_watchers(int db, std::string_view key, KeyEvent event) {

@@ -115,7 +115,10 @@ struct LatencySample {
 class alignas(64) ServerShard final : public core::ShardModuleState, public core::KeyListener {
  public:
   // The state of `shard`, created on first use. Precondition: the caller holds it.
-  static ServerShard& of(core::Shard& shard);
+  static ServerShard& of(core::Shard& shard) {
+    if (auto* s = shard.module_state(kSlot)) return static_cast<ServerShard&>(*s);
+    return create(shard);
+  }
 
   explicit ServerShard(core::Shard& shard);
   ~ServerShard() override;
@@ -136,14 +139,18 @@ class alignas(64) ServerShard final : public core::ShardModuleState, public core
   void block(int db, std::string_view key, const std::shared_ptr<BlockedClient>& client);
   void unblock(int db, std::string_view key, const BlockedClient* client);
   // Keys made ready since the last serve, in order, each once.
-  std::vector<std::pair<int, std::string>> take_ready() { return std::move(ready_); }
+  std::vector<std::pair<int, std::string>> take_ready() {
+    any_ready_ = false;
+    return std::move(ready_);
+  }
   bool has_ready() const { return !ready_.empty(); }
+  // The same, as a flag the execution wrapper checks inline after each run.
+  const bool* ready_flag() const { return &any_ready_; }
   // The first live waiter on `key`, or nullptr; drops claimed ones on the way.
   std::shared_ptr<BlockedClient> first_waiter(int db, const std::string& key);
   void pop_waiter(int db, const std::string& key);
   std::size_t blocked_keys() const;
   bool serving = false;  // re-entrancy guard of serve_blocked_clients
-  std::uint32_t sample_tick = 0;  // CommandRun::Timing::kSampled's counter
 
   // KeyListener
   void on_key_event(int db, core::KeyEvent event, std::string_view key) override;
@@ -151,6 +158,9 @@ class alignas(64) ServerShard final : public core::ShardModuleState, public core
   void on_swap(int a, const core::Db& db_a, int b, const core::Db& db_b) override;
 
  private:
+  static const core::ShardSlot kSlot;  // kora-server's slot in every shard
+  static ServerShard& create(core::Shard& shard);
+
   struct Watcher {
     std::shared_ptr<WatchSession> session;
     bool stale;
@@ -166,6 +176,7 @@ class alignas(64) ServerShard final : public core::ShardModuleState, public core
   std::unordered_map<std::string, std::deque<std::shared_ptr<BlockedClient>>> blocked_[core::Shard::kDbCount];
   std::size_t blocked_count_ = 0;
   std::vector<std::pair<int, std::string>> ready_;
+  bool any_ready_ = false;
 };
 
 // Process-wide knobs of the statistics (CONFIG SET), read relaxed.

@@ -53,22 +53,24 @@ class KeyListener {
 class KeyEventHub {
  public:
   void raise(int db, KeyEvent event, std::string_view key) {
-    if (event != KeyEvent::kExpired && event != KeyEvent::kEvicted) ++writes_;
+    if (event != KeyEvent::kExpired && event != KeyEvent::kEvicted) ++thread_writes_;
     for (KeyListener* l : listeners_) l->on_key_event(db, event, key);
   }
   void raise_flush(int db, const Db& contents) {
-    ++writes_;
+    ++thread_writes_;
     for (KeyListener* l : listeners_) l->on_flush(db, contents);
   }
   void raise_swap(int a, const Db& db_a, int b, const Db& db_b) {
-    ++writes_;
+    ++thread_writes_;
     for (KeyListener* l : listeners_) l->on_swap(a, db_a, b, db_b);
   }
 
-  // Writes made by commands so far (expiry and eviction excluded): the
-  // execution wrapper compares it before and after a command to tell whether
-  // the command changed anything (Redis's server.dirty).
-  std::uint64_t writes() const { return writes_; }
+  // Writes made by commands on the calling thread so far, on any shard
+  // (expiry and eviction excluded): the execution wrapper compares it before
+  // and after a command — which runs on one thread — to tell whether the
+  // command changed anything (Redis's server.dirty). A thread-local count, so
+  // that callers writing to shared shards do not also share its cache line.
+  static std::uint64_t writes() { return thread_writes_; }
 
   void add(KeyListener* l) { listeners_.push_back(l); }
   void remove(KeyListener* l) {
@@ -92,7 +94,9 @@ class KeyEventHub {
  private:
   bool loading_ = false;
   std::vector<KeyListener*> listeners_;
-  std::uint64_t writes_ = 0;
+  // initial-exec: a plain %fs-relative access even in -fPIC code (Kora's
+  // libraries are linked into the program, not dlopen()ed).
+  static inline thread_local std::uint64_t thread_writes_ __attribute__((tls_model("initial-exec"))) = 0;
 };
 
 }  // namespace kora::core

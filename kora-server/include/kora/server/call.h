@@ -44,6 +44,8 @@ struct ClientIdentity {
   std::string name;
 };
 
+void serve_blocked_clients(core::ShardEngine& engine, core::Shard& shard, ServerState* server);
+
 // Effects a command states for the change feed, each as a command line.
 using Effects = std::vector<std::vector<std::string>>;
 
@@ -112,8 +114,10 @@ class CommandRun {
   core::Shard& shard() { return shard_; }
 
   // serve_blocked_clients() for this run's shard, when a write made a key
-  // ready (a cheap check otherwise).
-  void serve_blocked(core::ShardEngine& engine, ServerState* server);
+  // ready (an inline check otherwise).
+  void serve_blocked(core::ShardEngine& engine, ServerState* server) {
+    if (*ready_) serve_blocked_clients(engine, shard_, server);
+  }
 
  private:
   std::uint64_t stop_clock();
@@ -125,6 +129,7 @@ class CommandRun {
   const CommandSpec& spec_;
   core::Shard& shard_;
   ServerShard& state_;  // kora-server's state in shard_
+  const bool* ready_;   // state_'s "a blocked client's key is ready" flag
   int db_;
   bool counted_;
   bool feed_active_;
