@@ -46,8 +46,8 @@ struct ClientIdentity {
 
 void serve_blocked_clients(core::ShardEngine& engine, core::Shard& shard, ServerState* server);
 
-// Effects a command states for the change feed, each as a command line.
-using Effects = std::vector<std::vector<std::string>>;
+// (Effects, the command lines a command states for the change feed, is
+// declared in command.h with CommandContext::propagate.)
 
 // One execution of one command (or one shard's part of it) on one shard.
 class CommandRun {

@@ -19,6 +19,7 @@ namespace kora::server {
 
 class ServerState;
 struct CallEnv;
+// Effects a command states for the change feed, each as a command line.
 using Effects = std::vector<std::vector<std::string>>;
 
 // Per-connection settings a command may read or change. Only keyless commands
