@@ -1,6 +1,17 @@
 #include "kora/core/errors.h"
 
+#include <utility>
+
 namespace kora::core {
+namespace {
+
+// The two parts of an argument that carries two: "<first>\0<second>".
+std::pair<std::string, std::string> split_nul(const std::string& a) {
+  const std::size_t nul = a.find('\0');
+  return {a.substr(0, nul), nul == std::string::npos ? std::string() : a.substr(nul + 1)};
+}
+
+}  // namespace
 
 std::string error_message(Errc code, std::string_view arg) {
   std::string a(arg);
@@ -36,15 +47,11 @@ std::string error_message(Errc code, std::string_view arg) {
     case Errc::kUnknownCommand:
       // `arg` is "<name>\0<formatted args>" so one parameter carries both parts.
       {
-        auto nul = a.find('\0');
-        std::string name = a.substr(0, nul);
-        std::string rest = nul == std::string::npos ? std::string() : a.substr(nul + 1);
+        auto [name, rest] = split_nul(a);
         return "ERR unknown command '" + name + "', with args beginning with: " + rest;
       }
     case Errc::kUnknownSubcommand: {
-      auto nul = a.find('\0');
-      std::string sub = a.substr(0, nul);
-      std::string cmd = nul == std::string::npos ? std::string() : a.substr(nul + 1);
+      auto [sub, cmd] = split_nul(a);
       return "ERR unknown subcommand '" + sub + "'. Try " + cmd + " HELP.";
     }
     case Errc::kDbIndexOutOfRange:
@@ -131,15 +138,12 @@ std::string error_message(Errc code, std::string_view arg) {
     case Errc::kSlowlogCount:
       return "ERR count should be greater than or equal to -1";
     case Errc::kSubcommandSyntax: {
-      const std::size_t nul = a.find('\0');
-      const std::string sub = a.substr(0, nul);
-      const std::string cmd = nul == std::string::npos ? std::string() : a.substr(nul + 1);
+      auto [sub, cmd] = split_nul(a);
       return "ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try " + cmd + " HELP.";
     }
     case Errc::kConfigSetFailed: {
-      const std::size_t nul = a.find('\0');
-      return "ERR CONFIG SET failed (possibly related to argument '" + a.substr(0, nul) + "') - " +
-             (nul == std::string::npos ? std::string() : a.substr(nul + 1));
+      auto [name, why] = split_nul(a);
+      return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
     }
     case Errc::kConfigSetUnknown:
       return "ERR Unknown option or number of arguments for CONFIG SET - '" + a + "'";

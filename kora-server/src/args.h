@@ -44,13 +44,18 @@ struct Subcommand {
   void (*run)(CommandContext&);
 };
 
-// Replies Redis's addReplySubcommandSyntaxError: a subcommand given arguments
-// its own parser does not accept.
-inline void reply_subcommand_syntax(CommandContext& ctx, std::string_view container) {
+// The argument of the subcommand errors: "<argv[1], at most 128 bytes>\0<CONTAINER>".
+inline std::string subcommand_error_detail(const CommandContext& ctx, std::string_view container) {
   std::string detail(ctx.argv[1].substr(0, 128));
   detail += '\0';
   for (char c : container) detail += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  ctx.reply.error(core::error_message(core::Errc::kSubcommandSyntax, detail));
+  return detail;
+}
+
+// Replies Redis's addReplySubcommandSyntaxError: a subcommand given arguments
+// its own parser does not accept.
+inline void reply_subcommand_syntax(CommandContext& ctx, std::string_view container) {
+  ctx.reply.error(core::error_message(core::Errc::kSubcommandSyntax, subcommand_error_detail(ctx, container)));
 }
 
 // Finds argv[1] among `subs` and runs it after the arity check; otherwise replies
@@ -74,10 +79,7 @@ inline void dispatch_subcommand(CommandContext& ctx, std::string_view container,
     return;
   }
   ctx.rejected = true;
-  std::string detail(ctx.argv[1].substr(0, 128));
-  detail += '\0';
-  for (char c : container) detail += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  ctx.reply.error(core::error_message(core::Errc::kUnknownSubcommand, detail));
+  ctx.reply.error(core::error_message(core::Errc::kUnknownSubcommand, subcommand_error_detail(ctx, container)));
 }
 
 }  // namespace kora::server

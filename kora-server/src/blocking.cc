@@ -59,6 +59,13 @@ void release_blocked(core::ShardEngine& engine, const std::shared_ptr<BlockedCli
   }
 }
 
+bool answer_blocked(core::ShardEngine& engine, const std::shared_ptr<BlockedClient>& client, std::string reply) {
+  if (!client->try_claim()) return false;
+  release_blocked(engine, client);
+  client->deliver(std::move(reply), /*retry=*/false);
+  return true;
+}
+
 namespace {
 
 // True when every key the command needs, besides the ready one, lives on

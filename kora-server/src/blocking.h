@@ -59,4 +59,9 @@ std::string timeout_reply(const CommandSpec& spec, int resp);
 // message to each (never waits). Call after claiming it.
 void release_blocked(core::ShardEngine& engine, const std::shared_ptr<BlockedClient>& client);
 
+// Answers `client` with `reply` unless someone else already did (a shard
+// serving it, its timeout, CLIENT UNBLOCK): claims it, releases its
+// registrations and delivers. False when it was already claimed.
+bool answer_blocked(core::ShardEngine& engine, const std::shared_ptr<BlockedClient>& client, std::string reply);
+
 }  // namespace kora::server

@@ -31,8 +31,6 @@ CommandRun::CommandRun(const CommandSpec& spec, core::Shard& shard, int db, bool
 
 std::uint64_t CommandRun::stop_clock() { return core::ticks_to_ns(core::ticks_now() - start_ticks_); }
 
-
-
 bool CommandRun::record(std::uint64_t ns, std::string_view error) {
   if (!counted_) return false;  // a later part of a fan-out: the command counts once
   if (!error.empty()) ErrorStats::instance().count_error(error);
@@ -42,10 +40,9 @@ bool CommandRun::record(std::uint64_t ns, std::string_view error) {
     ErrorStats::instance().count_rejected(name);
     return false;
   }
-  ServerShard& st = state_;
   CommandStat& s = subcommand_.empty()
-                       ? st.stats[spec_.id]
-                       : st.sub_stats[std::string(spec_.name).append("|").append(subcommand_)];
+                       ? state_.stats[spec_.id]
+                       : state_.sub_stats[std::string(spec_.name).append("|").append(subcommand_)];
   ++s.calls;
   if (!error.empty()) ++s.failed;
   if (!timed_) return false;
@@ -58,7 +55,7 @@ bool CommandRun::record(std::uint64_t ns, std::string_view error) {
   }
   const std::int64_t threshold_ms = config.latency_monitor_threshold.load(std::memory_order_relaxed);
   if (threshold_ms > 0 && ns / 1000000 >= static_cast<std::uint64_t>(threshold_ms)) {
-    auto& series = st.latency[(spec_.flags & kFast) ? "fast-command" : "command"];
+    auto& series = state_.latency[(spec_.flags & kFast) ? "fast-command" : "command"];
     const std::int64_t now_s = core::now_ms() / 1000;
     if (!series.empty() && series.back().time_s == now_s) {
       series.back().ms = std::max(series.back().ms, ns / 1000000);
@@ -97,18 +94,19 @@ void CommandRun::log_slow(std::uint64_t ns, const std::vector<std::string>& argv
     e.addr = who->addr;
     e.name = who->name;
   }
-  ServerShard& st = state_;
-  st.slowlog.push_front(std::move(e));
+  state_.slowlog.push_front(std::move(e));
   const auto max_len = StatsConfig::instance().slowlog_max_len.load(std::memory_order_relaxed);
-  while (st.slowlog.size() > static_cast<std::size_t>(std::max<std::int64_t>(0, max_len))) {
-    st.slowlog.pop_back();
+  while (state_.slowlog.size() > static_cast<std::size_t>(std::max<std::int64_t>(0, max_len))) {
+    state_.slowlog.pop_back();
   }
 }
 
 void CommandRun::publish() {
-  core::ChangeFeed& feed = shard_.feed();
-  if (!feed.active()) return;
-  for (auto& argv : effects_) feed.publish(db_, std::move(argv));
+  for (auto& argv : effects_) shard_.feed().publish(db_, std::move(argv));
+}
+
+std::vector<std::string> restore_effect(std::string_view key, const core::Entry& e) {
+  return {"RESTORE", std::string(key), std::to_string(e.expire_at_ms()), core::dump_payload(e), "REPLACE", "ABSTTL"};
 }
 
 namespace {
@@ -151,7 +149,6 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
   }
   run.set_subcommand(ctx.subcommand, ctx.rejected);
   if (ctx.blocked) {
-    run.abandon();
     if (capture) {
       for (core::ShardId s : env.capture) env.engine.shard(s).feed().take_captured();
     }
@@ -176,8 +173,7 @@ void publish_captured(core::ShardEngine& engine, std::span<const core::ShardId> 
         feed.publish(db, {"DEL", key});
         continue;
       }
-      feed.publish(db, {"RESTORE", key, std::to_string(ref->expire_at_ms()), core::dump_payload(*ref.entry),
-                        "REPLACE", "ABSTTL"});
+      feed.publish(db, restore_effect(key, *ref.entry));
     }
   }
 }

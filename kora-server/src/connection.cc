@@ -255,7 +255,7 @@ std::shared_ptr<BlockedClient> Connection::make_blocker(const CommandSpec& spec,
       if (auto self = weak.lock()) self->on_unblocked(slot, std::move(reply), retry);
     });
   };
-  blocking_ = Blocking{slot, c, c->argv};
+  blocking_ = Blocking{slot, c};
   return c;
 }
 
@@ -269,10 +269,9 @@ void Connection::on_blocked(std::uint64_t slot) {
   block_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, deadline - core::now_ms())));
   block_timer_.async_wait([self = shared_from_this(), slot](const asio::error_code& ec) {
     if (ec || !self->blocking_ || self->blocking_->slot != slot) return;
-    std::shared_ptr<BlockedClient> c = self->blocking_->client;
-    if (!c->try_claim()) return;  // served meanwhile: its answer is on its way
-    release_blocked(self->engine_, c);
-    self->on_unblocked(slot, timeout_reply(*c->spec, c->resp), false);
+    const std::shared_ptr<BlockedClient>& c = self->blocking_->client;
+    // Unless served meanwhile (its answer is then on its way).
+    answer_blocked(self->engine_, c, timeout_reply(*c->spec, c->resp));
   });
 }
 
@@ -281,7 +280,7 @@ void Connection::on_unblocked(std::uint64_t slot, std::string reply, bool retry)
   block_timer_.cancel();
   state_.forget_blocked(client_.id);
   if (retry) {
-    std::vector<std::string> argv = std::move(blocking_->argv);
+    std::vector<std::string> argv = std::move(blocking_->client->argv);
     blocking_.reset();
     rerun_blocking(std::move(argv), slot);
     return;
@@ -337,10 +336,9 @@ bool Connection::watch_failed() {
   return false;
 }
 
-void Connection::count_command(std::string_view name, std::span<const std::string_view> argv,
+void Connection::count_command(const CommandSpec& spec, std::span<const std::string_view> argv,
                                std::string_view error) {
-  const CommandSpec* spec = CommandTable::instance().find(name);
-  auto record = [engine = &engine_, spec, shard = worker_, db = client_.db, error = std::string(error),
+  auto record = [engine = &engine_, spec = &spec, shard = worker_, db = client_.db, error = std::string(error),
                  argv = std::vector<std::string>(argv.begin(), argv.end()), who = client_.identity] {
     CommandRun run(*spec, engine->shard(shard), db);
     run.finish(error, [&] { return argv; }, who.get());
@@ -361,14 +359,14 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     if (name == "multi") {
       multi_.emplace();
       multi_rejected_ = false;
-      count_command(name, argv, {});
+      count_command(*spec, argv, {});
       protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
       return true;
     }
     if (name == "exec" || name == "discard") {
       const std::string error =
           core::error_message(core::Errc::kWithoutMulti, name == "exec" ? "EXEC" : "DISCARD");
-      count_command(name, argv, error);
+      count_command(*spec, argv, error);
       reply_error(error);
       return true;
     }
@@ -383,7 +381,7 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     if (rejected) {
       unwatch_all();
       const std::string error = core::error_message(core::Errc::kExecAbort);
-      count_command(name, argv, error);
+      count_command(*spec, argv, error);
       reply_error(error);
       return true;
     }
@@ -402,14 +400,14 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
   if (name == "discard") {
     multi_.reset();
     unwatch_all();
-    count_command(name, argv, {});
+    count_command(*spec, argv, {});
     protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
     return true;
   }
   if (name == "multi" || name == "watch") {
     const std::string error =
         core::error_message(name == "multi" ? core::Errc::kMultiNested : core::Errc::kWatchInMulti);
-    count_command(name, argv, error);
+    count_command(*spec, argv, error);
     reply_error(error);
     return true;
   }

@@ -82,9 +82,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The blocking command in flight: parsing waits until it is answered.
   struct Blocking {
     std::uint64_t slot;
-    std::shared_ptr<BlockedClient> client;
-    std::vector<std::string> argv;
-    bool registered = false;  // the handler blocked; the timer runs
+    std::shared_ptr<BlockedClient> client;  // holds the command's argv
+    bool registered = false;                // the handler blocked; the timer runs
   };
 
   void read_more();
@@ -113,7 +112,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void rerun_blocking(std::vector<std::string> argv, std::uint64_t slot);
   // Counts a command the connection answers itself (MULTI, DISCARD, EXEC
   // errors) in the statistics of this worker's shard.
-  void count_command(std::string_view name, std::span<const std::string_view> argv,
+  void count_command(const CommandSpec& spec, std::span<const std::string_view> argv,
                      std::string_view error);
   // Forgets every watched key (UNWATCH, after EXEC/DISCARD, disconnect).
   void unwatch_all();

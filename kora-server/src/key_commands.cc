@@ -13,6 +13,7 @@
 #include "kora/core/glob.h"
 #include "kora/core/key_ops.h"
 #include "kora/core/numbers.h"
+#include "kora/server/call.h"
 #include "kora/server/command.h"
 
 namespace kora::server {
@@ -183,9 +184,7 @@ void copy_command(CommandContext& ctx) {
   const bool copied = core::op_copy(ctx.db_for(ctx.argv[1]), ctx.argv[1], dst, ctx.argv[2], replace, ctx.now_ms);
   if (copied && ctx.feed_active()) {
     // As a full value, as Redis propagates COPY's result.
-    core::EntryRef ref = dst.find(ctx.argv[2], ctx.now_ms, false);
-    ctx.propagate_argv({"RESTORE", std::string(ctx.argv[2]), std::to_string(ref->expire_at_ms()),
-                        core::dump_payload(*ref.entry), "REPLACE", "ABSTTL"});
+    ctx.propagate_argv(restore_effect(ctx.argv[2], *dst.find(ctx.argv[2], ctx.now_ms, false).entry));
   }
   ctx.reply.integer(copied ? 1 : 0);
 }

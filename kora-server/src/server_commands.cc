@@ -145,16 +145,14 @@ void client_unblock(CommandContext& ctx) {
   auto id = to_int(ctx.argv[2]);
   if (!id) return ctx.error(Errc::kNotInteger);
   std::shared_ptr<BlockedClient> c = ctx.server ? ctx.server->find_blocked(static_cast<std::uint64_t>(*id)) : nullptr;
-  if (!c || !c->try_claim()) return ctx.reply.integer(0);
-  release_blocked(ctx.engine, c);
+  if (!c) return ctx.reply.integer(0);
   std::string reply;
   if (error) {
     protocol::ReplyWriter(&reply, c->resp).error(core::error_message(Errc::kUnblocked));
   } else {
     reply = timeout_reply(*c->spec, c->resp);
   }
-  c->deliver(std::move(reply), false);
-  ctx.reply.integer(1);
+  ctx.reply.integer(answer_blocked(ctx.engine, c, std::move(reply)) ? 1 : 0);
 }
 
 void client_setname(CommandContext& ctx) {

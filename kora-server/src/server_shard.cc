@@ -114,12 +114,6 @@ void ServerShard::pop_waiter(int db, const std::string& key) {
   update_listening();
 }
 
-std::size_t ServerShard::blocked_keys() const {
-  std::size_t n = 0;
-  for (const auto& m : blocked_) n += m.size();
-  return n;
-}
-
 void ServerShard::mark_ready(int db, std::string_view key) {
   if (blocked_[db].empty()) return;
   auto it = blocked_[db].find(std::string(key));

@@ -149,7 +149,6 @@ class alignas(64) ServerShard final : public core::ShardModuleState, public core
   // The first live waiter on `key`, or nullptr; drops claimed ones on the way.
   std::shared_ptr<BlockedClient> first_waiter(int db, const std::string& key);
   void pop_waiter(int db, const std::string& key);
-  std::size_t blocked_keys() const;
   bool serving = false;  // re-entrancy guard of serve_blocked_clients
 
   // KeyListener

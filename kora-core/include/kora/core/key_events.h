@@ -28,15 +28,6 @@ enum class KeyEvent : unsigned char {
   kMovedTo,      // MOVE destination db: the key arrived here
 };
 
-// The name of an event, as keyspace notifications spell it.
-std::string_view key_event_name(KeyEvent e);
-
-// True for the events that remove the key from its db.
-inline bool removes_key(KeyEvent e) {
-  return e == KeyEvent::kDeleted || e == KeyEvent::kExpired || e == KeyEvent::kEvicted ||
-         e == KeyEvent::kRenamedFrom || e == KeyEvent::kMovedFrom;
-}
-
 class KeyListener {
  public:
   virtual ~KeyListener() = default;
@@ -82,7 +73,6 @@ class KeyEventHub {
       }
     }
   }
-  bool has_listeners() const { return !listeners_.empty(); }
 
   // Loading (replaying a change feed: WAL recovery, a replica): nothing expires
   // by time, as in Redis while it loads — the feed states every expiry as its

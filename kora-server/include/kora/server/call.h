@@ -49,7 +49,14 @@ void serve_blocked_clients(core::ShardEngine& engine, core::Shard& shard, Server
 // (Effects, the command lines a command states for the change feed, is
 // declared in command.h with CommandContext::propagate.)
 
+// The change-feed effect that states a key's whole value: RESTORE key <abs ms>
+// <payload> REPLACE ABSTTL (COPY's result, a key changed by a command spanning
+// shards).
+std::vector<std::string> restore_effect(std::string_view key, const core::Entry& e);
+
 // One execution of one command (or one shard's part of it) on one shard.
+// A run that is never finished (a command that blocked) is not counted: it is
+// counted when it completes.
 class CommandRun {
  public:
   // How a run is timed. kEvery: every run (commands from clients, where the
@@ -105,13 +112,6 @@ class CommandRun {
 
   // Never logs this run as slow (EXEC: its commands are logged themselves).
   void skip_slowlog() { slowlog_ = false; }
-
-  // Drops the run without counting it (a command that blocked: it is counted
-  // when it completes).
-  void abandon() { counted_ = false; }
-
-  const CommandSpec& spec() const { return spec_; }
-  core::Shard& shard() { return shard_; }
 
   // serve_blocked_clients() for this run's shard, when a write made a key
   // ready (an inline check otherwise).
