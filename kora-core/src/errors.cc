@@ -185,6 +185,26 @@ std::string error_message(Errc code, std::string_view arg) {
              "adjust.";
     case Errc::kNotInTransaction:
       return "ERR " + a + " is only available to a client connection";
+    case Errc::kZsetNan:
+      return "ERR resulting score is not a number (NaN)";
+    case Errc::kZaddXxNx:
+      return "ERR XX and NX options at the same time are not compatible";
+    case Errc::kZaddGtLtNx:
+      return "ERR GT, LT, and/or NX options at the same time are not compatible";
+    case Errc::kZaddIncrPair:
+      return "ERR INCR option supports a single increment-element pair";
+    case Errc::kMinMaxNotFloat:
+      return "ERR min or max is not a float";
+    case Errc::kMinMaxNotString:
+      return "ERR min or max not valid string range item";
+    case Errc::kLimitNeedsBy:
+      return "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+    case Errc::kWithscoresBylex:
+      return "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+    case Errc::kWeightNotFloat:
+      return "ERR weight value is not a float";
+    case Errc::kAtLeastOneKey:
+      return "ERR at least 1 input key is needed for '" + a + "' command";
   }
   return "ERR unknown error";
 }

@@ -1,8 +1,12 @@
 #include "kora/core/type_registry.h"
 
+#include <cmath>
+#include <cstring>
+
 #include "kora/core/hash_value.h"
 #include "kora/core/list_value.h"
 #include "kora/core/set_value.h"
+#include "kora/core/zset_value.h"
 #include "payload.h"
 
 namespace kora::core {
@@ -80,6 +84,32 @@ std::unique_ptr<Object> deserialize_set(std::string_view body) {
   return r.done() ? std::move(set) : nullptr;
 }
 
+// Sorted sets: a count, then member/score pairs in order (the score as its 8
+// bytes). Loaded as Redis's RDB loader does: a listpack when it fits.
+void serialize_zset(const Object& value, std::string& out) {
+  const auto& z = static_cast<const ZSetValue&>(value);
+  put_varint(out, z.size());
+  z.for_each([&out](const ZItem& it) {
+    put_bytes(out, it.member);
+    put_bytes(out, std::string_view(reinterpret_cast<const char*>(&it.score), sizeof it.score));
+  });
+}
+
+std::unique_ptr<Object> deserialize_zset(std::string_view body) {
+  Reader r(body);
+  std::uint64_t n;
+  std::string_view m, s;
+  if (!r.count(n)) return nullptr;
+  auto z = ZSetValue::for_size(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (!r.bytes(m) || !r.bytes(s) || s.size() != sizeof(double)) return nullptr;
+    double score;
+    std::memcpy(&score, s.data(), sizeof score);
+    if (std::isnan(score) || (z->add(m, score, ZSetValue::kNx, nullptr) & ZSetValue::kAdded) == 0) return nullptr;
+  }
+  return r.done() ? std::move(z) : nullptr;
+}
+
 }  // namespace
 
 TypeRegistry& TypeRegistry::instance() {
@@ -93,8 +123,7 @@ TypeRegistry::TypeRegistry() {
   add({ValueType::kList, "list", serialize_list, deserialize_list});
   add({ValueType::kSet, "set", serialize_set, deserialize_set});
   add({ValueType::kHash, "hash", serialize_hash, deserialize_hash});
-  // Sorted sets register with their family (no value can hold one yet).
-  add({ValueType::kZSet, "zset"});
+  add({ValueType::kZSet, "zset", serialize_zset, deserialize_zset});
 }
 
 bool TypeRegistry::add(const TypeInfo& info) {

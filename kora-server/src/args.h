@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kora/core/numbers.h"
 #include "kora/core/result.h"
@@ -34,6 +35,81 @@ bool reply_if_error(CommandContext& ctx, const core::Result<T>& r) {
   if (r.ok()) return false;
   ctx.reply.error(r.error().message);
   return true;
+}
+
+// The options of SSCAN/HSCAN/ZSCAN key cursor [MATCH pattern] [COUNT count].
+// Redis reads the key before it judges the options: a missing key answers an
+// empty page whatever they say, so the caller reports `error` only for a key
+// that exists.
+struct ScanOptions {
+  std::optional<std::string_view> pattern;
+  std::optional<core::Errc> error;
+};
+
+inline ScanOptions parse_scan_options(std::span<const std::string_view> argv, std::size_t from) {
+  ScanOptions out;
+  for (std::size_t i = from; i < argv.size() && !out.error; i += 2) {
+    const bool has_value = i + 1 < argv.size();
+    if (iequals(argv[i], "count") && has_value) {
+      auto n = to_int(argv[i + 1]);
+      if (!n) {
+        out.error = core::Errc::kNotInteger;
+      } else if (*n < 1) {
+        out.error = core::Errc::kSyntax;
+      }
+    } else if (iequals(argv[i], "match") && has_value) {
+      out.pattern = argv[i + 1];
+    } else {
+      out.error = core::Errc::kSyntax;
+    }
+  }
+  return out;
+}
+
+// The "numkeys key [key ...] WHERE [COUNT count]" tail of LMPOP, BLMPOP, ZMPOP
+// and BZMPOP, numkeys at argv[at], checked in Redis 7.0's order; `first` tells
+// whether argv's WHERE word was `word_a` (else it was `word_b`).
+struct MpopTail {
+  std::size_t numkeys = 0;
+  bool first = true;
+  std::size_t count = 1;
+};
+
+inline core::Result<MpopTail> parse_mpop_tail(std::span<const std::string_view> argv, std::size_t at,
+                                              std::string_view word_a, std::string_view word_b) {
+  auto numkeys = to_int(argv[at]);
+  if (!numkeys || *numkeys < 1) return core::Errc::kNumkeysNotPositive;
+  const auto argc = static_cast<std::int64_t>(argv.size());
+  if (*numkeys > argc - static_cast<std::int64_t>(at) - 2) return core::Errc::kSyntax;  // no room for WHERE
+  MpopTail out;
+  out.numkeys = static_cast<std::size_t>(*numkeys);
+  const std::size_t where = at + 1 + out.numkeys;
+  if (iequals(argv[where], word_a)) {
+    out.first = true;
+  } else if (iequals(argv[where], word_b)) {
+    out.first = false;
+  } else {
+    return core::Errc::kSyntax;
+  }
+  bool counted = false;
+  for (std::size_t j = where + 1; j < argv.size(); ++j) {
+    if (counted || !iequals(argv[j], "count") || j + 1 == argv.size()) return core::Errc::kSyntax;
+    auto v = to_int(argv[++j]);
+    if (!v || *v < 1) return core::Errc::kCountNotPositive;
+    out.count = static_cast<std::size_t>(*v);
+    counted = true;
+  }
+  return out;
+}
+
+// The keys of a command whose argv[At] is numkeys followed by that many keys
+// (LMPOP, ZUNION, ZINTERCARD...): argv[At+1 .. At+numkeys] when numkeys fits.
+template <std::size_t At>
+void numkeys_keys(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out) {
+  if (argv.size() <= At) return;
+  auto numkeys = to_int(argv[At]);
+  if (!numkeys || *numkeys < 1 || *numkeys > static_cast<std::int64_t>(argv.size()) - static_cast<std::int64_t>(At) - 1) return;
+  for (std::int64_t i = 0; i < *numkeys; ++i) out.push_back(static_cast<std::uint32_t>(At + 1 + static_cast<std::size_t>(i)));
 }
 
 // A subcommand of a container command (CLIENT, COMMAND, CONFIG, OBJECT), with

@@ -179,29 +179,13 @@ void hscan_command(CommandContext& ctx) {
   const auto& argv = ctx.argv;
   auto cursor = core::parse_scan_cursor(argv[2]);
   if (!cursor) return ctx.error(Errc::kInvalidCursor);
-  std::optional<std::string_view> pattern;
-  std::optional<Errc> option_error;
-  for (std::size_t i = 3; i < argv.size() && !option_error; i += 2) {
-    bool has_value = i + 1 < argv.size();
-    if (iequals(argv[i], "count") && has_value) {
-      auto n = to_int(argv[i + 1]);
-      if (!n) {
-        option_error = Errc::kNotInteger;
-      } else if (*n < 1) {
-        option_error = Errc::kSyntax;
-      }
-    } else if (iequals(argv[i], "match") && has_value) {
-      pattern = argv[i + 1];
-    } else {
-      option_error = Errc::kSyntax;
-    }
-  }
-  if (option_error) {
+  ScanOptions opts = parse_scan_options(argv, 3);
+  if (opts.error) {
     auto len = core::op_hlen(ctx.db(), argv[1], ctx.now_ms);
     if (reply_if_error(ctx, len)) return;
-    if (*len != 0) return ctx.error(*option_error);
+    if (*len != 0) return ctx.error(*opts.error);
   }
-  auto r = core::op_hscan(ctx.db(), argv[1], *cursor, pattern, ctx.now_ms);
+  auto r = core::op_hscan(ctx.db(), argv[1], *cursor, opts.pattern, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
   ctx.reply.array(2);
   std::string next;

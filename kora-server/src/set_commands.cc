@@ -218,29 +218,13 @@ void sscan_command(CommandContext& ctx) {
   if (!cursor) return ctx.error(Errc::kInvalidCursor);
   // Redis reads the key before the options: a missing key answers an empty page
   // and a key of another type WRONGTYPE, whatever the options say.
-  std::optional<std::string_view> pattern;
-  std::optional<Errc> bad;
-  for (std::size_t i = 3; i < argv.size() && !bad; i += 2) {
-    const bool has_value = i + 1 < argv.size();
-    if (iequals(argv[i], "count") && has_value) {
-      auto c = to_int(argv[i + 1]);
-      if (!c) {
-        bad = Errc::kNotInteger;
-      } else if (*c < 1) {
-        bad = Errc::kSyntax;
-      }
-    } else if (iequals(argv[i], "match") && has_value) {
-      pattern = argv[i + 1];
-    } else {
-      bad = Errc::kSyntax;
-    }
-  }
-  if (bad) {
+  ScanOptions opts = parse_scan_options(argv, 3);
+  if (opts.error) {
     auto size = core::op_scard(ctx.db(), argv[1], ctx.now_ms);
     if (reply_if_error(ctx, size)) return;
-    if (*size != 0) return ctx.error(*bad);
+    if (*size != 0) return ctx.error(*opts.error);
   }
-  auto r = core::op_sscan(ctx.db(), argv[1], *cursor, bad ? std::optional<std::string_view>() : pattern,
+  auto r = core::op_sscan(ctx.db(), argv[1], *cursor, opts.error ? std::nullopt : opts.pattern,
                           ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
   ctx.reply.array(2);

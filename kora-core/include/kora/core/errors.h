@@ -85,6 +85,16 @@ enum class Errc : unsigned char {
   kNeedsConnection,  // ERR MULTI, EXEC and DISCARD need a client connection
   kNoLfuPolicy,      // ERR An LFU maxmemory policy is not selected, access frequency not tracked. ...
   kNotInTransaction,  // ERR <cmd> is only available to a client connection (MULTI/WATCH from execute())
+  kZsetNan,           // ERR resulting score is not a number (NaN)
+  kZaddXxNx,          // ERR XX and NX options at the same time are not compatible
+  kZaddGtLtNx,        // ERR GT, LT, and/or NX options at the same time are not compatible
+  kZaddIncrPair,      // ERR INCR option supports a single increment-element pair
+  kMinMaxNotFloat,    // ERR min or max is not a float
+  kMinMaxNotString,   // ERR min or max not valid string range item
+  kLimitNeedsBy,      // ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX
+  kWithscoresBylex,   // ERR syntax error, WITHSCORES not supported in combination with BYLEX
+  kWeightNotFloat,    // ERR weight value is not a float
+  kAtLeastOneKey,     // ERR at least 1 input key is needed for '<cmd>' command
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

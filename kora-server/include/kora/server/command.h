@@ -199,5 +199,8 @@ std::span<const CommandSpec> config_commands();
 std::span<const CommandSpec> transaction_commands();
 std::span<const CommandSpec> blocking_commands();
 std::span<const CommandSpec> stats_commands();
+std::span<const CommandSpec> zset_commands();
+std::span<const CommandSpec> zset_range_commands();
+std::span<const CommandSpec> zset_blocking_commands();
 
 }  // namespace kora::server
