@@ -1,5 +1,6 @@
 #include "kora/core/db.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -244,21 +245,24 @@ std::uint64_t KeyTable::scan(std::uint64_t v, const std::function<void(Entry*)>&
 
 Entry* KeyTable::random(std::mt19937_64& rng) const {
   if (size() == 0) return nullptr;
-  for (;;) {
-    // Pick a bucket over both tables (skipping the already-moved prefix).
-    std::size_t n0 = t_[0].buckets.size();
-    std::size_t total = n0 + t_[1].buckets.size();
-    std::size_t start = rehashing() ? rehash_index_ : 0;
-    std::size_t i = start + rng() % (total - start);
-    Entry* head = i < n0 ? t_[0].buckets[i] : t_[1].buckets[i - n0];
-    if (!head) continue;
-    std::size_t len = 0;
-    for (Entry* e = head; e; e = e->next()) ++len;
-    std::size_t pick = rng() % len;
-    Entry* e = head;
-    while (pick--) e = e->next();
-    return e;
+  // Redis's dictGetFairRandomKey: gather up to kFairSample keys from
+  // consecutive buckets (over both tables, skipping the already-moved prefix)
+  // starting at a random one, then pick one of them: a Db no larger than the
+  // sample is drawn exactly uniformly.
+  constexpr std::size_t kFairSample = 15;
+  const std::size_t n0 = t_[0].buckets.size();
+  const std::size_t total = n0 + t_[1].buckets.size();
+  const std::size_t start = rehashing() ? rehash_index_ : 0;
+  const std::size_t span = total - start;
+  const std::size_t want = std::min(kFairSample, size());
+  Entry* picks[kFairSample];
+  std::size_t got = 0;
+  std::size_t i = start + rng() % span;
+  for (std::size_t walked = 0; got < want && walked < span; ++walked) {
+    for (Entry* e = i < n0 ? t_[0].buckets[i] : t_[1].buckets[i - n0]; e && got < want; e = e->next()) picks[got++] = e;
+    i = i + 1 == total ? start : i + 1;
   }
+  return picks[rng() % got];
 }
 
 void KeyTable::for_each(const std::function<void(Entry*)>& fn) const {

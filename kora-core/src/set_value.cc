@@ -1,5 +1,7 @@
 #include "kora/core/set_value.h"
 
+#include <algorithm>
+
 #include <atomic>
 
 namespace kora::core {
@@ -236,15 +238,20 @@ std::string SetValue::random_member(std::mt19937_64& rng) const {
     append_int64(s, ints_.at(pick(rng)));
     return s;
   }
-  std::uniform_int_distribution<std::size_t> bucket(0, table_.bucket_count() - 1);
-  for (;;) {
-    std::size_t b = bucket(rng);
-    std::size_t n = table_.bucket_size(b);
-    if (n == 0) continue;
-    auto it = table_.begin(b);
-    std::advance(it, static_cast<std::ptrdiff_t>(std::uniform_int_distribution<std::size_t>(0, n - 1)(rng)));
-    return *it;
+  // Redis's dictGetFairRandomKey: gather up to kFairSample members from
+  // consecutive buckets starting at a random one, then pick one of them. A set
+  // no larger than the sample is drawn exactly uniformly; a random bucket's
+  // random node would favour members that share a bucket.
+  constexpr std::size_t kFairSample = 15;
+  const std::size_t buckets = table_.bucket_count();
+  const std::size_t want = std::min(kFairSample, table_.size());
+  const std::string* picks[kFairSample];
+  std::size_t got = 0;
+  std::size_t b = std::uniform_int_distribution<std::size_t>(0, buckets - 1)(rng);
+  for (std::size_t walked = 0; got < want && walked < buckets; ++walked, b = (b + 1) % buckets) {
+    for (auto it = table_.begin(b); it != table_.end(b) && got < want; ++it) picks[got++] = &*it;
   }
+  return *picks[std::uniform_int_distribution<std::size_t>(0, got - 1)(rng)];
 }
 
 void SetValue::maybe_shrink_table() {
