@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Throughput and CPU cost of kora-cli against redis-server, measured with redis-benchmark.
 
-For each workload (SET and GET, each with every --pipeline-values depth) it runs
+For each workload (--tests: SET and GET by default, or commands of other families such
+as zadd/zrangebyscore, each with every --pipeline-values depth) it runs
 `redis-benchmark -t <test> -c <clients> -n <requests> [-P <depth>]` against both servers,
 alternating which server goes first, --repeat times, and reports the median requests per
 second and the server's CPU time per request (utime+stime of the whole process from
@@ -43,17 +44,33 @@ def cpu_seconds(pid):
     return (utime + stime) / CLK_TCK
 
 
+# Workloads beyond redis-benchmark's own tests (-t): a command line with
+# __rand_int__ drawn from -r 100000. Each family's read runs after its write
+# in the same round, so it finds data.
+CUSTOM = {
+    "zadd": ["ZADD", "zbench", "__rand_int__", "member:__rand_int__"],
+    "zscore": ["ZSCORE", "zbench", "member:__rand_int__"],
+    "zrangebyscore": ["ZRANGEBYSCORE", "zbench", "__rand_int__", "+inf", "LIMIT", "0", "10"],
+    "zpopmin": ["ZPOPMIN", "zbench"],
+    "xadd": ["XADD", "xbench", "*", "field", "__rand_int__"],
+    "xrange": ["XRANGE", "xbench", "-", "+", "COUNT", "10"],
+    "pfadd": ["PFADD", "hllbench", "__rand_int__"],
+    "pfcount": ["PFCOUNT", "hllbench"],
+}
+
+
 def run_benchmark(port, test, requests, clients, pipeline, timeout):
-    argv = [REDIS_BENCHMARK, "-h", servers.HOST, "-p", str(port), "-t", test, "-n", str(requests),
+    argv = [REDIS_BENCHMARK, "-h", servers.HOST, "-p", str(port), "-n", str(requests),
             "-c", str(clients), "--csv"]
     if pipeline > 1:
         argv += ["-P", str(pipeline)]
+    argv += ["-r", "100000", *CUSTOM[test]] if test in CUSTOM else ["-t", test]
     p = subprocess.run(argv, capture_output=True, timeout=timeout, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{shlex.join(argv)} exited {p.returncode}: {p.stderr[-500:]}")
     for line in p.stdout.splitlines():
         cells = [c.strip('"') for c in line.split(",")]
-        if cells and cells[0] == test.upper():
+        if cells and cells[0] != "test" and (test in CUSTOM or cells[0] == test.upper()):
             return float(cells[1])
     raise RuntimeError(f"no {test.upper()} row in redis-benchmark output:\n{p.stdout}\n{p.stderr}")
 
@@ -78,6 +95,8 @@ def main():
     ap.add_argument("--pipeline-values", default="1,16",
                     help="comma-separated -P depths; 1 = no pipelining (default 1,16)")
     ap.add_argument("--timeout", type=float, default=120, help="seconds allowed per benchmark run")
+    ap.add_argument("--tests", default="set,get",
+                    help="comma-separated workloads: set, get, or " + ", ".join(CUSTOM) + " (default set,get)")
     args = ap.parse_args()
     pipelines = [int(x) for x in args.pipeline_values.split(",") if x.strip()]
     if not os.access(args.kora, os.X_OK):
@@ -95,7 +114,8 @@ def main():
         for _, srv in pair:
             run_benchmark(srv.port, "set", max(1000, args.requests // 10), args.clients, 1, args.timeout)
 
-        workloads = [(test, p) for p in pipelines for test in ("set", "get")]
+        tests = [t.strip() for t in args.tests.split(",") if t.strip()]
+        workloads = [(test, p) for p in pipelines for test in tests]
         results = {w: {name: [] for name, _ in pair} for w in workloads}
         turn = 0
         for rep in range(args.repeat):

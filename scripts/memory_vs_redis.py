@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """Resident memory per key, Kora against redis-server, in one run with the same client.
 
-Loads N string keys (12-byte names "key:%08d", 32-byte values) and N small hashes
-(12-byte names "hsh:%08d", 3 fields name/age/city) into a fresh redis-server and a
-fresh kora-cli, each through `redis-cli --pipe`, and reports
-(RSS after - RSS before) / N for both, read from /proc/<pid>/status.
+Workloads (--types, comma separated; default strings,hashes):
+  strings     N string keys (12-byte names "key:%08d", 32-byte values)
+  hashes      N small hashes (12-byte names "hsh:%08d", 3 fields name/age/city)
+  zset-small  N sorted-set members in N/100 sets of 100 ("member:%08d", integer
+              scores): the compact (listpack) encoding
+  zset-large  N members in one sorted set (same members, scores i/3): the skiplist
+Each is loaded into a fresh redis-server and a fresh kora-cli through
+`redis-cli --pipe`; the report is (RSS after - RSS before) / N, read from
+/proc/<pid>/status.
 
-    scripts/memory_vs_redis.py [--keys 1000000] [--workers 1] [--kora PATH]
+    scripts/memory_vs_redis.py [--keys 1000000] [--workers 1] [--types ...] [--kora PATH]
 """
 import argparse
 import datetime
@@ -50,21 +55,43 @@ def resp(*args):
     return b"".join(out)
 
 
-def write_workloads(n, tmp):
-    strings = os.path.join(tmp, "strings.resp")
-    hashes = os.path.join(tmp, "hashes.resp")
-    value = "v" * 32
-    with open(strings, "wb") as f:
-        for i in range(n):
-            f.write(resp("SET", "key:%08d" % i, value))
-    with open(hashes, "wb") as f:
-        for i in range(n):
-            f.write(resp("HSET", "hsh:%08d" % i, "name", "user%07d" % i, "age", str(20 + i % 60),
-                         "city", "Accra"))
-    return strings, hashes
+# type -> (label, expected DBSIZE for n elements)
+WORKLOADS = {
+    "strings": ("string keys (12-byte names, 32-byte values)", lambda n: n),
+    "hashes": ("small hashes (3 fields)", lambda n: n),
+    "zset-small": ("sorted-set members, sets of 100 (listpack)", lambda n: n // 100),
+    "zset-large": ("sorted-set members, one set (skiplist)", lambda n: 1),
+}
 
 
-def measure(start_cmd, port, workload, n):
+def zadd_batches(f, key_of, n, score_of):
+    batch = []
+    for i in range(n):
+        batch += [score_of(i), "member:%08d" % i]
+        if len(batch) == 200 or i == n - 1:
+            f.write(resp("ZADD", key_of(i), *batch))
+            batch = []
+
+
+def write_workload(kind, n, tmp):
+    path = os.path.join(tmp, kind + ".resp")
+    with open(path, "wb") as f:
+        if kind == "strings":
+            value = "v" * 32
+            for i in range(n):
+                f.write(resp("SET", "key:%08d" % i, value))
+        elif kind == "hashes":
+            for i in range(n):
+                f.write(resp("HSET", "hsh:%08d" % i, "name", "user%07d" % i, "age", str(20 + i % 60),
+                             "city", "Accra"))
+        elif kind == "zset-small":
+            zadd_batches(f, lambda i: "zs:%06d" % (i // 100), n, lambda i: str(i))
+        elif kind == "zset-large":
+            zadd_batches(f, lambda i: "zl", n, lambda i: repr(i / 3))
+    return path
+
+
+def measure(start_cmd, port, workload, n, expected_keys):
     proc = subprocess.Popen(start_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ping(port)
@@ -78,8 +105,8 @@ def measure(start_cmd, port, workload, n):
         time.sleep(0.5)
         dbsize = subprocess.run(["redis-cli", "-p", str(port), "dbsize"], capture_output=True,
                                 text=True).stdout.strip()
-        if dbsize != str(n):
-            raise RuntimeError(f"DBSIZE {dbsize}, expected {n}")
+        if dbsize != str(expected_keys):
+            raise RuntimeError(f"DBSIZE {dbsize}, expected {expected_keys}")
         after = rss_bytes(proc.pid)
         return (after - before) / n
     finally:
@@ -91,6 +118,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys", type=int, default=1_000_000)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--types", default="strings,hashes")
     ap.add_argument("--kora", default=os.path.join(os.path.dirname(__file__), "..", "build",
                                                    "gcc-release", "kora-cli", "kora-cli"))
     args = ap.parse_args()
@@ -98,21 +126,21 @@ def main():
     if not os.path.exists(kora):
         sys.exit(f"no kora-cli at {kora}: build it (cmake --workflow --preset release) or pass --kora")
     with tempfile.TemporaryDirectory() as tmp:
-        strings, hashes = write_workloads(args.keys, tmp)
         rows = []
-        for label, workload in (("string keys (12-byte names, 32-byte values)", strings),
-                                ("small hashes (3 fields)", hashes)):
+        for kind in args.types.split(","):
+            label, keys_of = WORKLOADS[kind]
+            workload = write_workload(kind, args.keys, tmp)
             rp, kp = free_port(), free_port()
             redis = measure(["redis-server", "--port", str(rp), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], rp, workload, args.keys)
+                             "--appendonly", "no"], rp, workload, args.keys, keys_of(args.keys))
             kora_b = measure([kora, "--port", str(kp), "--workers", str(args.workers)], kp, workload,
-                             args.keys)
+                             args.keys, keys_of(args.keys))
             rows.append((label, redis, kora_b))
     version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
     print(f"Resident memory per key, {args.keys:,} keys, {datetime.date.today()}, redis-server {version}, "
           f"kora-cli --workers {args.workers}")
     print()
-    print("| workload | Redis bytes/key | Kora bytes/key | Kora / Redis |")
+    print("| workload | Redis bytes/element | Kora bytes/element | Kora / Redis |")
     print("| --- | ---: | ---: | ---: |")
     for label, r, k in rows:
         print(f"| {label} | {r:.1f} | {k:.1f} | {k / r:.2f} |")

@@ -436,7 +436,11 @@ void ZSetValue::sl_insert(std::string_view member, double score) {
 
 ZItem ZSetValue::sl_item(const Node* n) const { return ZItem{n->member(), n->score}; }
 
-const ZSetValue::Node* ZSetValue::sl_at(std::size_t rank) const { return sl_->at(rank); }
+const ZSetValue::Node* ZSetValue::sl_at(std::size_t rank) const {
+  if (rank == 0) return sl_->first();
+  if (rank + 1 == sl_->length) return sl_->tail;
+  return sl_->at(rank);
+}
 
 // Descends while `below(node)` holds; returns the rank of the first node where
 // it does not, or nullopt past the end.
