@@ -85,6 +85,12 @@ enum class Errc : unsigned char {
   kNeedsConnection,  // ERR MULTI, EXEC and DISCARD need a client connection
   kNoLfuPolicy,      // ERR An LFU maxmemory policy is not selected, access frequency not tracked. ...
   kNotInTransaction,  // ERR <cmd> is only available to a client connection (MULTI/WATCH from execute())
+  kHllNotHll,        // WRONGTYPE Key is not a valid HyperLogLog string value.
+  kHllCorrupt,       // INVALIDOBJ Corrupted HLL object detected
+  kHllNoSuchKey,     // ERR The specified key does not exist (PFDEBUG)
+  kHllNotSparse,     // ERR HLL encoding is not sparse (PFDEBUG DECODE)
+  kPfdebugUnknown,   // ERR Unknown PFDEBUG subcommand '<sub>'
+  kHllTestFailed,    // ERR <detail> (PFSELFTEST: "TESTFAILED ...")
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
