@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <random>
+#include <vector>
 
 #include "kora/core/hll_format.h"
 #include "kora/core/object.h"
@@ -46,31 +47,36 @@ bool commit(Db& db, EntryRef& ref, const std::string& updated) {
   return true;
 }
 
-// PFADD into a dense value: registers are read in place and the value is
-// copied only when one of them grows.
+// PFADD into a dense value: registers are read in place; when some grow, only
+// the bytes from the cache flag (byte 15) to the last changed register are
+// rewritten, in one write.
 bool pfadd_dense(Db& db, EntryRef& ref, std::span<const std::string_view> elements) {
   std::string_view v = ref->str();
   const auto* regs = reinterpret_cast<const std::uint8_t*>(v.data()) + hll::kHeaderSize;
-  bool any = false;
-  for (std::string_view e : elements) {
+  struct Raise {
     long index;
-    const int count = hll::pattern_length(e, &index);
-    if (count > hll::dense_get(regs, index)) {
-      any = true;
-      break;
-    }
-  }
-  if (!any) return false;
-  std::string& buf = scratch();
-  buf.assign(v);
-  auto* out = reinterpret_cast<std::uint8_t*>(buf.data()) + hll::kHeaderSize;
+    std::uint8_t count;
+  };
+  std::vector<Raise> raises;
+  std::size_t hi = 0;  // last byte of the value to rewrite
   for (std::string_view e : elements) {
     long index;
     const auto count = static_cast<std::uint8_t>(hll::pattern_length(e, &index));
-    hll::dense_set(out, index, count);
+    if (count <= hll::dense_get(regs, index)) continue;
+    raises.push_back({index, count});
+    const std::size_t byte = hll::kHeaderSize + static_cast<std::size_t>(index) * hll::kBits / 8 + 1;
+    hi = std::max(hi, std::min(byte, hll::kDenseSize - 1));
   }
-  hll::invalidate_cache(buf);
-  commit(db, ref, buf);
+  if (raises.empty()) return false;
+  constexpr std::size_t kFrom = 15;
+  std::string& buf = scratch();
+  buf.assign(v.substr(kFrom, hi - kFrom + 1));
+  hll::invalidate_cache_byte(buf[0]);
+  // Registers as dense_set sees them: buf[1] is the first register byte.
+  // dense_put never goes past the last changed register's second byte (<= hi).
+  auto* out = reinterpret_cast<std::uint8_t*>(buf.data()) + 1;
+  for (const Raise& r : raises) hll::dense_set(out, r.index, r.count);
+  db.write_string(ref, kFrom, buf);
   return true;
 }
 

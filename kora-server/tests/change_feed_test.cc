@@ -274,6 +274,12 @@ TEST_CASE("replaying the feed into an empty keyspace reproduces it (random write
         [&] { return std::vector<std::string>{"SINTERSTORE", key(), key(), key()}; },
         [&] { return std::vector<std::string>{"SUNIONSTORE", key(), key(), key()}; },
         [&] { return std::vector<std::string>{"SDIFFSTORE", key(), key(), key()}; },
+        // HyperLogLogs: PFCOUNT refreshes the cached estimate in the value (a
+        // write published as the command itself); PFMERGE may span shards.
+        [&] { return std::vector<std::string>{"PFADD", key(), val(), val(), val()}; },
+        [&] { return std::vector<std::string>{"PFCOUNT", key()}; },
+        [&] { return std::vector<std::string>{"PFCOUNT", key(), key()}; },
+        [&] { return std::vector<std::string>{"PFMERGE", key(), key(), key()}; },
         [&] { return std::vector<std::string>{"SWAPDB", "0", "1"}; },
         [&] { return pick(30) == 0 ? std::vector<std::string>{"FLUSHDB"} : std::vector<std::string>{"PING"}; },
     };

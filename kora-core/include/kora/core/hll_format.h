@@ -54,7 +54,8 @@ inline std::uint8_t encoding(std::string_view value) { return static_cast<std::u
 inline bool cache_valid(std::string_view value) { return (static_cast<std::uint8_t>(value[15]) & 0x80) == 0; }
 std::uint64_t cached_cardinality(std::string_view value);
 void set_cached_cardinality(std::string& value, std::uint64_t card);
-inline void invalidate_cache(std::string& value) { value[15] = static_cast<char>(value[15] | 0x80); }
+inline void invalidate_cache_byte(char& byte15) { byte15 = static_cast<char>(byte15 | 0x80); }
+inline void invalidate_cache(std::string& value) { invalidate_cache_byte(value[15]); }
 
 // An empty HLL: sparse, one XZERO:16384, cache 0 (valid) — createHLLObject.
 std::string create();
