@@ -476,6 +476,11 @@ void Db::store_string(EntryRef& ref, std::string_view value, StringEncoding enco
   swap_record(ref, fresh);
 }
 
+void Db::mark_raw(EntryRef& ref) {
+  unsigned char& meta = ref.entry->bytes()[8];
+  meta = static_cast<unsigned char>((meta & ~Entry::kNoInt) | Entry::kRaw);
+}
+
 void Db::append_string(EntryRef& ref, std::string_view suffix) {
   Entry* e = ref.entry;
   if (e->meta() & Entry::kExternal) {

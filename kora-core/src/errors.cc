@@ -205,6 +205,18 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR weight value is not a float";
     case Errc::kAtLeastOneKey:
       return "ERR at least 1 input key is needed for '" + a + "' command";
+    case Errc::kHllNotHll:
+      return "WRONGTYPE Key is not a valid HyperLogLog string value.";
+    case Errc::kHllCorrupt:
+      return "INVALIDOBJ Corrupted HLL object detected";
+    case Errc::kHllNoSuchKey:
+      return "ERR The specified key does not exist";
+    case Errc::kHllNotSparse:
+      return "ERR HLL encoding is not sparse";
+    case Errc::kPfdebugUnknown:
+      return "ERR Unknown PFDEBUG subcommand '" + a + "'";
+    case Errc::kHllTestFailed:
+      return "ERR " + a;
   }
   return "ERR unknown error";
 }

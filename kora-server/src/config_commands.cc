@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -29,7 +30,8 @@ struct ConfigParam {
   std::int64_t min;
   std::int64_t max;
   std::string_view fixed_text;  // immutable parameters: what CONFIG GET reports
-  enum class Kind : unsigned char { kInt, kBool, kPercentiles } kind = Kind::kInt;
+  // kMemory: Redis's MEMORY_CONFIG numbers ("3000", "1kb", "2mb"...), checked as unsigned.
+  enum class Kind : unsigned char { kInt, kBool, kPercentiles, kMemory } kind = Kind::kInt;
 };
 
 const std::vector<ConfigParam>& params() {
@@ -48,6 +50,7 @@ const std::vector<ConfigParam>& params() {
       {"list-max-listpack-size", "list-max-ziplist-size", &l.list_max_listpack_size, INT_MIN, INT_MAX, {}},
       {"zset-max-listpack-entries", "zset-max-ziplist-entries", &l.zset_max_listpack_entries, 0, LLONG_MAX, {}},
       {"zset-max-listpack-value", "zset-max-ziplist-value", &l.zset_max_listpack_value, 0, LLONG_MAX, {}},
+      {"hll-sparse-max-bytes", {}, &l.hll_sparse_max_bytes, 0, LLONG_MAX, {}, Kind::kMemory},
       // Facts of this build, reported for clients that ask; not settable.
       {"databases", {}, nullptr, 0, 0, "16"},
       {"maxmemory", {}, nullptr, 0, 0, "0"},
@@ -111,6 +114,35 @@ core::Result<std::vector<double>> parse_percentiles(std::string_view text) {
   return out;
 }
 
+// Redis's memtoull: digits and an optional unit (b, k, kb, m, mb, g, gb, any
+// case); nullopt when malformed. Overflow wraps as in Redis (a huge value then
+// fails the range check instead).
+std::optional<std::uint64_t> parse_memory(std::string_view t) {
+  if (!t.empty() && t[0] == '-') return std::nullopt;
+  std::size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+  const std::string_view unit = t.substr(digits);
+  std::uint64_t mul;
+  if (unit.empty() || iequals(unit, "b")) mul = 1;
+  else if (iequals(unit, "k")) mul = 1000;
+  else if (iequals(unit, "kb")) mul = 1024;
+  else if (iequals(unit, "m")) mul = 1000 * 1000;
+  else if (iequals(unit, "mb")) mul = 1024 * 1024;
+  else if (iequals(unit, "g")) mul = 1000ULL * 1000 * 1000;
+  else if (iequals(unit, "gb")) mul = 1024ULL * 1024 * 1024;
+  else return std::nullopt;
+  if (digits >= 128) return std::nullopt;
+  std::uint64_t val = 0;
+  bool overflow = false;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const auto d = static_cast<std::uint64_t>(t[i] - '0');
+    if (val > (UINT64_MAX - d) / 10) overflow = true;
+    if (!overflow) val = val * 10 + d;
+  }
+  if (overflow) val = UINT64_MAX;  // strtoull's ERANGE result, unchecked by Redis
+  return val * mul;
+}
+
 // CONFIG GET parameter [parameter ...]: glob patterns, matched against names and aliases.
 void config_get(CommandContext& ctx) {
   std::vector<std::pair<std::string_view, std::string>> out;
@@ -164,6 +196,16 @@ void config_set(CommandContext& ctx) {
         return failed(ctx.argv[i], "argument must be 'yes' or 'no'");
       }
       updates.emplace_back(p, iequals(ctx.argv[i + 1], "yes") ? 1 : 0);
+      continue;
+    }
+    if (p->kind == ConfigParam::Kind::kMemory) {
+      auto m = parse_memory(ctx.argv[i + 1]);
+      if (!m) return failed(ctx.argv[i], "argument must be a memory value");
+      if (*m < static_cast<std::uint64_t>(p->min) || *m > static_cast<std::uint64_t>(p->max)) {
+        return failed(ctx.argv[i], "argument must be between " + std::to_string(p->min) + " and " +
+                                       std::to_string(p->max) + " inclusive");
+      }
+      updates.emplace_back(p, static_cast<std::int64_t>(*m));
       continue;
     }
     auto v = to_int(ctx.argv[i + 1]);

@@ -289,6 +289,12 @@ TEST_CASE("replaying the feed into an empty keyspace reproduces it (random write
         [&] { return std::vector<std::string>{"ZINTERSTORE", key(), "2", key(), key(), "AGGREGATE", "MAX"}; },
         [&] { return std::vector<std::string>{"ZDIFFSTORE", key(), "2", key(), key()}; },
         [&] { return std::vector<std::string>{"ZRANGESTORE", key(), key(), "1", "5", "BYSCORE", "LIMIT", "0", "3"}; },
+        // HyperLogLogs: PFCOUNT refreshes the cached estimate in the value (a
+        // write published as the command itself); PFMERGE may span shards.
+        [&] { return std::vector<std::string>{"PFADD", key(), val(), val(), val()}; },
+        [&] { return std::vector<std::string>{"PFCOUNT", key()}; },
+        [&] { return std::vector<std::string>{"PFCOUNT", key(), key()}; },
+        [&] { return std::vector<std::string>{"PFMERGE", key(), key(), key()}; },
         [&] { return std::vector<std::string>{"SWAPDB", "0", "1"}; },
         [&] { return pick(30) == 0 ? std::vector<std::string>{"FLUSHDB"} : std::vector<std::string>{"PING"}; },
     };

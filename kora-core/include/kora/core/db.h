@@ -217,6 +217,10 @@ class Db {
   // expiry; `encoding` is what OBJECT ENCODING should report (see StringEncoding).
   void set_string(EntryRef& ref, std::string_view value,
                   StringEncoding encoding = StringEncoding::kInfer);
+  // Makes OBJECT ENCODING report the string of `ref` as "raw" without changing
+  // its bytes or raising an event (Redis's dbUnshareStringValue, which HLL
+  // commands apply to the value they read). Precondition: a string.
+  void mark_raw(EntryRef& ref);
   // Appends to the string of `ref` (amortized O(len(suffix)) for long strings).
   void append_string(EntryRef& ref, std::string_view suffix);
   // Overwrites bytes [offset, offset+len(bytes)) of the string of `ref`, zero-

@@ -95,6 +95,12 @@ enum class Errc : unsigned char {
   kWithscoresBylex,   // ERR syntax error, WITHSCORES not supported in combination with BYLEX
   kWeightNotFloat,    // ERR weight value is not a float
   kAtLeastOneKey,     // ERR at least 1 input key is needed for '<cmd>' command
+  kHllNotHll,        // WRONGTYPE Key is not a valid HyperLogLog string value.
+  kHllCorrupt,       // INVALIDOBJ Corrupted HLL object detected
+  kHllNoSuchKey,     // ERR The specified key does not exist (PFDEBUG)
+  kHllNotSparse,     // ERR HLL encoding is not sparse (PFDEBUG DECODE)
+  kPfdebugUnknown,   // ERR Unknown PFDEBUG subcommand '<sub>'
+  kHllTestFailed,    // ERR <detail> (PFSELFTEST: "TESTFAILED ...")
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

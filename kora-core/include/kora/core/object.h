@@ -48,6 +48,8 @@ struct EncodingLimits {
   std::atomic<std::int64_t> list_max_listpack_size{-2};  // -2: 8 KiB nodes
   std::atomic<std::int64_t> zset_max_listpack_entries{128};
   std::atomic<std::int64_t> zset_max_listpack_value{64};
+  // Bytes a sparse HyperLogLog may reach before it turns dense (hll_format.h).
+  std::atomic<std::int64_t> hll_sparse_max_bytes{3000};
 
   static EncodingLimits& instance();
 };
