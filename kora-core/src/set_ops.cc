@@ -327,8 +327,9 @@ Result<bool> op_smove(SetKey src, SetKey dst, std::string_view member, std::int6
     if (!created.ok()) return created.error();
     target = *created;
   }
-  target->add(member);
-  dst.db->signal_modified(dst.key);
+  // As Redis: the destination counts as touched (WATCH, the feed) only when
+  // the member was new to it.
+  if (target->add(member)) dst.db->signal_modified(dst.key);
   return true;
 }
 

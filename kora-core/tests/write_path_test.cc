@@ -12,6 +12,7 @@
 #include "kora/core/list_ops.h"
 #include "kora/core/shard.h"
 #include "kora/core/string_ops.h"
+#include "kora/core/set_ops.h"
 #include "kora/core/type_registry.h"
 
 using namespace kora::core;
@@ -71,6 +72,24 @@ TEST_CASE("Db raises one event per change, in one place") {
 
   op_flushdb(db);
   CHECK(ev.flushes == 1);
+  shard.events().remove(&ev);
+}
+
+TEST_CASE("SMOVE touches the destination only when the member is new to it (Redis's set.tcl)") {
+  Shard shard(0);
+  Events ev;
+  shard.events().add(&ev);
+  Db& db = shard.db(0);
+  const std::string_view ab[] = {"a", "b"};
+  const std::string_view a[] = {"a"};
+  REQUIRE(op_sadd(db, "src", ab, 1000).ok());
+  REQUIRE(op_sadd(db, "dst", a, 1000).ok());
+  ev.seen.clear();
+  REQUIRE(*op_smove(SetKey{&db, "src"}, SetKey{&db, "dst"}, "a", 1000));
+  for (const auto& [e, key] : ev.seen) CHECK(key != "dst");
+  ev.seen.clear();
+  REQUIRE(*op_smove(SetKey{&db, "src"}, SetKey{&db, "dst"}, "b", 1000));
+  CHECK(ev.seen.back() == std::make_pair(KeyEvent::kModified, std::string("dst")));
   shard.events().remove(&ev);
 }
 
