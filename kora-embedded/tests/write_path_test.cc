@@ -60,3 +60,29 @@ TEST_CASE("a blocking execute() times out with a null reply") {
   CHECK(r.type == kora::Reply::Type::kNull);
   CHECK(std::chrono::steady_clock::now() - start >= 50ms);
 }
+
+TEST_CASE("execute() serves sorted sets: ranges, algebra across shards, BZPOPMIN woken by ZADD") {
+  auto db = kora::Database::open({.shard_count = 2});
+  CHECK(db->execute({"ZADD", "z1", "1", "a", "2", "b", "3", "c"}).integer == 3);
+  CHECK(db->execute({"ZADD", "z2", "10", "b", "20", "d"}).integer == 2);
+  kora::Reply range = db->execute({"ZRANGE", "z1", "(1", "+inf", "BYSCORE", "WITHSCORES"});
+  REQUIRE(range.elements.size() == 4);
+  CHECK(range.elements[0].str == "b");
+  CHECK(range.elements[1].str == "2");
+  // z1, z2 and the destination may live on different shards.
+  CHECK(db->execute({"ZUNIONSTORE", "zu", "2", "z1", "z2", "WEIGHTS", "1", "2"}).integer == 4);
+  CHECK(db->execute({"ZSCORE", "zu", "b"}).str == "22");
+  CHECK(db->execute({"OBJECT", "ENCODING", "zu"}).str == "listpack");
+  CHECK(db->execute({"TYPE", "zu"}).str == "zset");
+
+  auto blocked = std::async(std::launch::async, [&] { return db->execute({"BZPOPMIN", "zq", "5"}); });
+  std::this_thread::sleep_for(50ms);
+  CHECK(db->execute({"ZADD", "zq", "7", "job"}).integer == 1);
+  REQUIRE(blocked.wait_for(5s) == std::future_status::ready);
+  kora::Reply r = blocked.get();
+  REQUIRE(r.elements.size() == 3);
+  CHECK(r.elements[0].str == "zq");
+  CHECK(r.elements[1].str == "job");
+  CHECK(r.elements[2].str == "7");
+  CHECK(db->execute({"EXISTS", "zq"}).integer == 0);
+}
