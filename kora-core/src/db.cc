@@ -96,6 +96,13 @@ std::string_view Entry::str() const {
   return {reinterpret_cast<const char*>(bytes() + pos + n), len};
 }
 
+std::size_t Entry::memory_usage() const {
+  std::size_t bytes = record_size();
+  if (type() != ValueType::kString) return bytes + object()->memory_usage();
+  if (meta() & kExternal) bytes += sizeof(std::string) + load<std::string*>(this->bytes() + value_offset())->capacity();
+  return bytes;
+}
+
 bool Entry::raw_string() const { return (meta() & (kRaw | kExternal)) != 0; }
 
 Object* Entry::object() const { return load<Object*>(bytes() + value_offset()); }

@@ -164,4 +164,10 @@ std::optional<ObjectInfo> op_object(Db& db, std::string_view key, std::int64_t n
   return info;
 }
 
+std::optional<std::size_t> op_memory_usage(const Db& db, std::string_view key) {
+  const Entry* e = db.peek(key);
+  if (!e) return std::nullopt;
+  return e->memory_usage() + sizeof(void*);
+}
+
 }  // namespace kora::core

@@ -65,6 +65,10 @@ class Entry {
   // Seconds clock (mod 2^16) of the last access, for OBJECT IDLETIME.
   std::uint16_t access_clock() const { return static_cast<std::uint16_t>(head_ >> 48); }
 
+  // Bytes this key holds (MEMORY USAGE): its record, an out-of-line string's
+  // buffer, or the aggregate's memory_usage(); not the bucket slot.
+  std::size_t memory_usage() const;
+
  private:
   friend class Db;
   friend class KeyTable;

@@ -98,6 +98,12 @@ struct ObjectInfo {
 };
 std::optional<ObjectInfo> op_object(Db& db, std::string_view key, std::int64_t now_ms);
 
+// MEMORY USAGE: the bytes `key` holds (its Entry::memory_usage plus its bucket
+// slot), counted exactly whatever SAMPLES asks (Redis samples aggregates to
+// estimate). As Redis's dbFind, a key that has expired but is not yet removed
+// still counts. nullopt when absent.
+std::optional<std::size_t> op_memory_usage(const Db& db, std::string_view key);
+
 // OBJECT ENCODING of an entry, as Redis 7.0 names it.
 std::string_view object_encoding(const Entry& e);
 

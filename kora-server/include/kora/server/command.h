@@ -203,5 +203,7 @@ std::span<const CommandSpec> zset_commands();
 std::span<const CommandSpec> zset_range_commands();
 std::span<const CommandSpec> zset_blocking_commands();
 std::span<const CommandSpec> hll_commands();
+std::span<const CommandSpec> memory_commands();
+std::span<const CommandSpec> admin_commands();
 
 }  // namespace kora::server
