@@ -617,85 +617,66 @@ void ZSetValue::walk(std::size_t start, bool reverse, const std::function<bool(c
   }
 }
 
-std::optional<std::size_t> ZSetValue::first_in(const ScoreRange& range) const {
+namespace {
+double key_of(const ZItem& it, const ScoreRange*) { return it.score; }
+std::string_view key_of(const ZItem& it, const LexRange*) { return it.member; }
+}  // namespace
+
+// zslFirstInRange / zzlFirstInRange (and their lex forms): nothing when the
+// range is empty or misses the set's ends; else a skiplist descends while
+// below the minimum, a listpack scans from the head; the element found must
+// also be below the maximum.
+template <typename Range>
+std::optional<std::size_t> ZSetValue::first_in_impl(const Range& range) const {
+  auto key = [&](const ZItem& it) { return key_of(it, &range); };
   if (size_ == 0 || range.empty()) return std::nullopt;
-  if (!range.above_min(at(size_ - 1).score) || !range.below_max(at(0).score)) return std::nullopt;
+  if (!range.above_min(key(at(size_ - 1))) || !range.below_max(key(at(0)))) return std::nullopt;
   std::optional<std::size_t> r;
   if (skiplist_) {
-    r = sl_first_not([&](const Node* n) { return !range.above_min(n->score); });
+    r = sl_first_not([&](const Node* n) { return !range.above_min(key(sl_item(n))); });
   } else {
     std::size_t i = 0;
     for (std::size_t off = 0; off < lp_.size(); ++i) {
       LpEntry e = lp_decode(off);
-      if (range.above_min(e.score)) {
+      if (range.above_min(key(ZItem{e.member, e.score}))) {
         r = i;
         break;
       }
       off = e.next;
     }
   }
-  if (!r || !range.below_max(at(*r).score)) return std::nullopt;
+  if (!r || !range.below_max(key(at(*r)))) return std::nullopt;
   return r;
 }
 
-std::optional<std::size_t> ZSetValue::last_in(const ScoreRange& range) const {
+// zslLastInRange / zzlLastInRange: a skiplist descends while below the
+// maximum, a listpack scans from the tail; the element must reach the minimum.
+template <typename Range>
+std::optional<std::size_t> ZSetValue::last_in_impl(const Range& range) const {
+  auto key = [&](const ZItem& it) { return key_of(it, &range); };
   if (size_ == 0 || range.empty()) return std::nullopt;
-  if (!range.above_min(at(size_ - 1).score) || !range.below_max(at(0).score)) return std::nullopt;
+  if (!range.above_min(key(at(size_ - 1))) || !range.below_max(key(at(0)))) return std::nullopt;
   std::optional<std::size_t> r;
   if (skiplist_) {
-    r = sl_last_where([&](const Node* n) { return range.below_max(n->score); });
+    r = sl_last_where([&](const Node* n) { return range.below_max(key(sl_item(n))); });
   } else {
     std::vector<std::size_t> offs = lp_offsets();
     for (std::size_t i = offs.size(); i-- > 0;) {
-      if (range.below_max(lp_decode(offs[i]).score)) {
+      LpEntry e = lp_decode(offs[i]);
+      if (range.below_max(key(ZItem{e.member, e.score}))) {
         r = i;
         break;
       }
     }
   }
-  if (!r || !range.above_min(at(*r).score)) return std::nullopt;
+  if (!r || !range.above_min(key(at(*r)))) return std::nullopt;
   return r;
 }
 
-std::optional<std::size_t> ZSetValue::first_in(const LexRange& range) const {
-  if (size_ == 0 || range.empty()) return std::nullopt;
-  if (!range.above_min(at(size_ - 1).member) || !range.below_max(at(0).member)) return std::nullopt;
-  std::optional<std::size_t> r;
-  if (skiplist_) {
-    r = sl_first_not([&](const Node* n) { return !range.above_min(n->member()); });
-  } else {
-    std::size_t i = 0;
-    for (std::size_t off = 0; off < lp_.size(); ++i) {
-      LpEntry e = lp_decode(off);
-      if (range.above_min(e.member)) {
-        r = i;
-        break;
-      }
-      off = e.next;
-    }
-  }
-  if (!r || !range.below_max(at(*r).member)) return std::nullopt;
-  return r;
-}
-
-std::optional<std::size_t> ZSetValue::last_in(const LexRange& range) const {
-  if (size_ == 0 || range.empty()) return std::nullopt;
-  if (!range.above_min(at(size_ - 1).member) || !range.below_max(at(0).member)) return std::nullopt;
-  std::optional<std::size_t> r;
-  if (skiplist_) {
-    r = sl_last_where([&](const Node* n) { return range.below_max(n->member()); });
-  } else {
-    std::vector<std::size_t> offs = lp_offsets();
-    for (std::size_t i = offs.size(); i-- > 0;) {
-      if (range.below_max(lp_decode(offs[i]).member)) {
-        r = i;
-        break;
-      }
-    }
-  }
-  if (!r || !range.above_min(at(*r).member)) return std::nullopt;
-  return r;
-}
+std::optional<std::size_t> ZSetValue::first_in(const ScoreRange& range) const { return first_in_impl(range); }
+std::optional<std::size_t> ZSetValue::last_in(const ScoreRange& range) const { return last_in_impl(range); }
+std::optional<std::size_t> ZSetValue::first_in(const LexRange& range) const { return first_in_impl(range); }
+std::optional<std::size_t> ZSetValue::last_in(const LexRange& range) const { return last_in_impl(range); }
 
 void ZSetValue::erase_ranks(std::size_t from, std::size_t to) {
   if (!skiplist_) {

@@ -173,6 +173,10 @@ class ZSetValue final : public Object {
   std::optional<std::size_t> sl_first_not(Pred below) const;
   template <typename Pred>
   std::optional<std::size_t> sl_last_where(Pred inside) const;
+  template <typename Range>
+  std::optional<std::size_t> first_in_impl(const Range& range) const;
+  template <typename Range>
+  std::optional<std::size_t> last_in_impl(const Range& range) const;
 
   std::string lp_;                      // listpack bytes (listpack encoding)
   std::unique_ptr<Skiplist> sl_;        // skiplist encoding
