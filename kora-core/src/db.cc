@@ -504,6 +504,11 @@ void Db::write_string(EntryRef& ref, std::size_t offset, std::string_view bytes)
   raise(KeyEvent::kModified, ref->key());
 }
 
+void Db::mark_raw_string(EntryRef& ref) {
+  unsigned char& meta = ref.entry->bytes()[8];
+  meta = static_cast<unsigned char>(meta | Entry::kRaw);
+}
+
 void Db::set_object(EntryRef& ref, std::unique_ptr<Object> obj) {
   Entry* e = ref.entry;
   if (e->type() != ValueType::kString) {

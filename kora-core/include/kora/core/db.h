@@ -222,6 +222,10 @@ class Db {
   // Overwrites bytes [offset, offset+len(bytes)) of the string of `ref`, zero-
   // padding past its end (SETRANGE).
   void write_string(EntryRef& ref, std::size_t offset, std::string_view bytes);
+  // Makes OBJECT ENCODING report "raw" for the string of `ref` without changing
+  // its bytes and without raising an event: Redis's dbUnshareStringValue under a
+  // bit command (SETBIT, BITFIELD) that ends up writing nothing.
+  void mark_raw_string(EntryRef& ref);
 
   // Replaces the value of `ref` with `obj` (COPY, RESTORE, *STORE). Keeps the expiry.
   void set_object(EntryRef& ref, std::unique_ptr<Object> obj);

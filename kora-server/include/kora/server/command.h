@@ -199,5 +199,6 @@ std::span<const CommandSpec> config_commands();
 std::span<const CommandSpec> transaction_commands();
 std::span<const CommandSpec> blocking_commands();
 std::span<const CommandSpec> stats_commands();
+std::span<const CommandSpec> bitmap_commands();
 
 }  // namespace kora::server
