@@ -60,7 +60,8 @@ BENCHMARK(BM_BitposScan)->Arg(64)->Arg(4096)->Arg(1 << 20);
 static void BM_Bitop(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::vector<std::string> in;
-  for (int k = 0; k < state.range(1); ++k) in.push_back(random_string(n, 10 + static_cast<std::uint64_t>(k)));
+  for (int k = 0; k < state.range(1); ++k)
+    in.push_back(random_string(n, 10 + static_cast<std::uint64_t>(k)));
   std::vector<std::string_view> views(in.begin(), in.end());
   for (auto _ : state) {
     benchmark::DoNotOptimize(bitop(BitOp::kAnd, views));

@@ -15,8 +15,11 @@ Result<std::uint64_t> parse_bit_offset(std::string_view arg, int hash_bits) {
   if (!v) return Errc::kBitOffset;
   std::int64_t offset = *v;
   // Redis multiplies in a long long; wrap around as two's complement does.
-  if (hash) offset = static_cast<std::int64_t>(static_cast<std::uint64_t>(offset) * static_cast<std::uint64_t>(hash_bits));
-  if (offset < 0 || static_cast<std::uint64_t>(offset >> 3) >= kMaxStringLength) return Errc::kBitOffset;
+  if (hash)
+    offset = static_cast<std::int64_t>(static_cast<std::uint64_t>(offset) *
+                                       static_cast<std::uint64_t>(hash_bits));
+  if (offset < 0 || static_cast<std::uint64_t>(offset >> 3) >= kMaxStringLength)
+    return Errc::kBitOffset;
   return static_cast<std::uint64_t>(offset);
 }
 
@@ -54,7 +57,9 @@ std::uint64_t popcount_generic(const unsigned char* p, std::size_t n) {
 
 #if defined(__x86_64__)
 // Compiled for the POPCNT instruction, used only when the CPU has it.
-__attribute__((target("popcnt"))) int count_popcnt(unsigned long long w) { return __builtin_popcountll(w); }
+__attribute__((target("popcnt"))) int count_popcnt(unsigned long long w) {
+  return __builtin_popcountll(w);
+}
 __attribute__((target("popcnt"))) std::uint64_t popcount_hw(const unsigned char* p, std::size_t n) {
   std::uint64_t a = 0, b = 0, c = 0, d = 0;
   std::size_t i = 0;
@@ -78,7 +83,9 @@ std::uint64_t popcount_bytes(const unsigned char* p, std::size_t n) {
   return popcount_generic(p, n);
 }
 
-const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 // Redis's index conversion for BITCOUNT/BITPOS: negative from the end of
 // `total`, then clamped to [0, total - 1] (end may end up below start).
@@ -98,8 +105,8 @@ std::int64_t first_bit(const unsigned char* p, std::size_t n, int bit) {
   const unsigned char skip_byte = bit ? 0x00 : 0xff;
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    if (load64(p + i) != skip_word || load64(p + i + 8) != skip_word || load64(p + i + 16) != skip_word ||
-        load64(p + i + 24) != skip_word) {
+    if (load64(p + i) != skip_word || load64(p + i + 8) != skip_word ||
+        load64(p + i + 16) != skip_word || load64(p + i + 24) != skip_word) {
       break;
     }
   }
@@ -115,7 +122,9 @@ std::int64_t first_bit(const unsigned char* p, std::size_t n, int bit) {
 
 }  // namespace
 
-std::uint64_t popcount(std::string_view bytes) { return popcount_bytes(bytes_of(bytes), bytes.size()); }
+std::uint64_t popcount(std::string_view bytes) {
+  return popcount_bytes(bytes_of(bytes), bytes.size());
+}
 
 std::int64_t bitcount(std::string_view s, std::int64_t start, std::int64_t end, BitUnit unit) {
   if (start < 0 && end < 0 && start > end) return 0;
@@ -130,13 +139,14 @@ std::int64_t bitcount(std::string_view s, std::int64_t start, std::int64_t end, 
   std::uint64_t count = popcount_bytes(p + fb, lb - fb + 1);
   const unsigned head = static_cast<unsigned>(bs & 7);      // bits of byte fb before bs
   const unsigned tail = 7 - static_cast<unsigned>(be & 7);  // bits of byte lb after be
-  if (head) count -= static_cast<std::uint64_t>(__builtin_popcount(p[fb] & (0xffu << (8 - head)) & 0xffu));
+  if (head)
+    count -= static_cast<std::uint64_t>(__builtin_popcount(p[fb] & (0xffu << (8 - head)) & 0xffu));
   if (tail) count -= static_cast<std::uint64_t>(__builtin_popcount(p[lb] & ((1u << tail) - 1)));
   return static_cast<std::int64_t>(count);
 }
 
-std::int64_t bitpos(std::string_view s, int bit, std::int64_t start, std::optional<std::int64_t> end,
-                    BitUnit unit) {
+std::int64_t bitpos(std::string_view s, int bit, std::int64_t start,
+                    std::optional<std::int64_t> end, BitUnit unit) {
   const bool bits = unit == BitUnit::kBit;
   const auto len = static_cast<std::int64_t>(s.size());
   const std::int64_t total = bits ? len * 8 : len;
@@ -201,7 +211,8 @@ int bit_at(std::string_view s, std::uint64_t offset) {
 
 }  // namespace
 
-Result<int> op_setbit(Db& db, std::string_view key, std::uint64_t offset, bool on, std::int64_t now_ms) {
+Result<int> op_setbit(Db& db, std::string_view key, std::uint64_t offset, bool on,
+                      std::int64_t now_ms) {
   auto found = find_string(db, key, now_ms);
   if (!found.ok()) return found.error();
   EntryRef ref = *found;
@@ -332,7 +343,8 @@ std::optional<std::int64_t> bitfield_add_signed(std::int64_t value, std::int64_t
   int overflow = 0;
   if (value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr)) {
     overflow = 1;
-  } else if (value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr)) {
+  } else if (value < min || (bits != 64 && incr < minincr) ||
+             (value < 0 && incr < 0 && incr < minincr)) {
     overflow = -1;
   }
   std::uint64_t sum = u(value) + u(incr);
@@ -476,8 +488,9 @@ std::optional<std::int64_t> run_write(FieldBytes& bytes, const BitfieldOp& op, b
     new_bits = field_bits(*next, bits);
     reply = incr ? *next : old;
   } else {
-    auto next = incr ? bitfield_add_unsigned(old_bits, op.value, bits, op.overflow)
-                     : bitfield_add_unsigned(static_cast<std::uint64_t>(op.value), 0, bits, op.overflow);
+    auto next =
+        incr ? bitfield_add_unsigned(old_bits, op.value, bits, op.overflow)
+             : bitfield_add_unsigned(static_cast<std::uint64_t>(op.value), 0, bits, op.overflow);
     if (!next) return std::nullopt;
     new_bits = field_bits(static_cast<std::int64_t>(*next), bits);
     reply = static_cast<std::int64_t>(incr ? *next : old_bits);
@@ -526,7 +539,7 @@ Result<std::vector<std::optional<std::int64_t>>> op_bitfield(Db& db, std::string
   auto runs = bytes.changed_runs();  // before the first write invalidates the view
   for (const auto& [offset, run] : runs) db.write_string(ref, offset, run);
   if (runs.empty() && !grows) {
-    db.mark_raw_string(ref);  // as Redis's dbUnshareStringValue
+    db.mark_raw_string(ref);               // as Redis's dbUnshareStringValue
     if (changed) db.signal_modified(key);  // ops that changed bits and then restored them
   }
   return replies;

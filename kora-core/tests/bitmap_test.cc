@@ -2,7 +2,6 @@
 // bit-by-bit references, and every op on a Db, including which calls count as
 // writes (key events).
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <string>
 #include <vector>
@@ -32,7 +31,8 @@ void ref_clamp(std::int64_t total, std::int64_t& start, std::int64_t& end) {
   if (end >= total) end = total - 1;
 }
 
-std::int64_t ref_bitcount(const std::string& s, std::int64_t start, std::int64_t end, BitUnit unit) {
+std::int64_t ref_bitcount(const std::string& s, std::int64_t start, std::int64_t end,
+                          BitUnit unit) {
   if (start < 0 && end < 0 && start > end) return 0;
   const bool bits = unit == BitUnit::kBit;
   const auto len = static_cast<std::int64_t>(s.size());
@@ -43,8 +43,8 @@ std::int64_t ref_bitcount(const std::string& s, std::int64_t start, std::int64_t
   return n;
 }
 
-std::int64_t ref_bitpos(const std::string& s, int bit, std::int64_t start, std::optional<std::int64_t> end,
-                        BitUnit unit) {
+std::int64_t ref_bitpos(const std::string& s, int bit, std::int64_t start,
+                        std::optional<std::int64_t> end, BitUnit unit) {
   const bool bits = unit == BitUnit::kBit;
   const auto len = static_cast<std::int64_t>(s.size());
   std::int64_t stop = end ? *end : (bits ? len * 8 : len) - 1;
@@ -61,9 +61,15 @@ std::string random_bytes(std::mt19937_64& rng, std::size_t n, int kind) {
   std::string s(n, '\0');
   for (auto& c : s) {
     switch (kind) {
-      case 0: c = static_cast<char>(rng()); break;
-      case 1: c = (rng() % 50 == 0) ? static_cast<char>(rng()) : '\xff'; break;  // mostly ones
-      default: c = (rng() % 50 == 0) ? static_cast<char>(rng()) : '\0'; break;   // mostly zeros
+      case 0:
+        c = static_cast<char>(rng());
+        break;
+      case 1:
+        c = (rng() % 50 == 0) ? static_cast<char>(rng()) : '\xff';
+        break;  // mostly ones
+      default:
+        c = (rng() % 50 == 0) ? static_cast<char>(rng()) : '\0';
+        break;  // mostly zeros
     }
   }
   return s;
@@ -82,8 +88,8 @@ std::string get(Db& db, std::string_view key) {
   return std::string(**r);
 }
 
-BitfieldOp field(BitfieldOp::Kind kind, const char* type, std::uint64_t offset, std::int64_t value = 0,
-                 BitfieldOverflow overflow = BitfieldOverflow::kWrap) {
+BitfieldOp field(BitfieldOp::Kind kind, const char* type, std::uint64_t offset,
+                 std::int64_t value = 0, BitfieldOverflow overflow = BitfieldOverflow::kWrap) {
   auto t = parse_bitfield_type(type);
   REQUIRE(t.ok());
   BitfieldOp op;
@@ -139,8 +145,10 @@ TEST_CASE("popcount, bitcount and bitpos agree with bit-by-bit references", "[bi
       const auto a = static_cast<std::int64_t>(rng() % 1400) - 700;
       const auto b = static_cast<std::int64_t>(rng() % 1400) - 700;
       const BitUnit unit = (rng() & 1) ? BitUnit::kBit : BitUnit::kByte;
-      const std::int64_t sa = unit == BitUnit::kBit ? a : a / 8, sb = unit == BitUnit::kBit ? b : b / 8;
-      INFO("len " << n << " start " << sa << " end " << sb << " bit unit " << (unit == BitUnit::kBit));
+      const std::int64_t sa = unit == BitUnit::kBit ? a : a / 8,
+                         sb = unit == BitUnit::kBit ? b : b / 8;
+      INFO("len " << n << " start " << sa << " end " << sb << " bit unit "
+                  << (unit == BitUnit::kBit));
       CHECK(bitcount(s, sa, sb, unit) == ref_bitcount(s, sa, sb, unit));
       for (int bit = 0; bit < 2; ++bit) {
         CHECK(bitpos(s, bit, sa, sb, unit) == ref_bitpos(s, bit, sa, sb, unit));
@@ -168,7 +176,8 @@ TEST_CASE("bitop computes AND/OR/XOR/NOT with zero padding", "[bitmap]") {
   std::mt19937_64 rng(7);
   for (int round = 0; round < 100; ++round) {
     std::vector<std::string> in;
-    for (std::size_t k = 0, n = 1 + rng() % 4; k < n; ++k) in.push_back(random_bytes(rng, rng() % 70, 0));
+    for (std::size_t k = 0, n = 1 + rng() % 4; k < n; ++k)
+      in.push_back(random_bytes(rng, rng() % 70, 0));
     std::vector<std::string_view> views(in.begin(), in.end());
     std::size_t maxlen = 0;
     for (const auto& s : in) maxlen = std::max(maxlen, s.size());
@@ -178,7 +187,9 @@ TEST_CASE("bitop computes AND/OR/XOR/NOT with zero padding", "[bitmap]") {
       for (auto v : inputs) len = std::max(len, v.size());
       std::string want(len, '\0');
       for (std::size_t j = 0; j < len; ++j) {
-        auto at = [&](std::string_view v) { return j < v.size() ? static_cast<unsigned char>(v[j]) : 0u; };
+        auto at = [&](std::string_view v) {
+          return j < v.size() ? static_cast<unsigned char>(v[j]) : 0u;
+        };
         unsigned out = at(inputs[0]);
         if (op == BitOp::kNot) out = ~out;
         for (std::size_t k = 1; k < inputs.size(); ++k) {
@@ -222,7 +233,9 @@ TEST_CASE("op_setbit and op_getbit", "[bitmap]") {
   CHECK(object_encoding(*db.find("n", kNow).entry) == "raw");
   CHECK(get(db, "n") == "12");
   // Keeps the TTL.
-  REQUIRE(op_set(db, "t", "a", SetOptions{SetOptions::Condition::kAlways, kNow + 5000, false, false}, kNow).ok());
+  REQUIRE(op_set(db, "t", "a",
+                 SetOptions{SetOptions::Condition::kAlways, kNow + 5000, false, false}, kNow)
+              .ok());
   CHECK(*op_setbit(db, "t", 6, true, kNow) == 0);
   CHECK(get(db, "t") == "c");
   CHECK(db.find("t", kNow)->expire_at_ms() == kNow + 5000);
@@ -247,7 +260,9 @@ TEST_CASE("op_bitop stores raw results, drops the TTL, deletes on empty", "[bitm
   Db a, b;
   REQUIRE(op_set(a, "x", "foobar", {}, kNow).ok());
   REQUIRE(op_set(b, "y", "abcdef", {}, kNow).ok());
-  REQUIRE(op_set(a, "d", "old", SetOptions{SetOptions::Condition::kAlways, kNow + 5000, false, false}, kNow).ok());
+  REQUIRE(op_set(a, "d", "old",
+                 SetOptions{SetOptions::Condition::kAlways, kNow + 5000, false, false}, kNow)
+              .ok());
   std::vector<BitopSource> src = {{&a, "x"}, {&b, "y"}};
   CHECK(*op_bitop(BitOp::kAnd, a, "d", src, kNow) == 6);
   CHECK(get(a, "d") == "`bc`ab");
@@ -302,9 +317,12 @@ TEST_CASE("op_bitfield runs ops in order, grows, and counts writes as Redis", "[
   CHECK_FALSE(db.find("k", kNow));
   CHECK(events.events == 0);
   // Writes create and grow the key to the farthest bit, then run in order.
-  std::vector<BitfieldOp> ops = {field(K::kGet, "u8", 8), field(K::kSet, "u8", 0, 255),
-                                 field(K::kGet, "i8", 0), field(K::kIncrBy, "u4", 12, 7),
-                                 field(K::kIncrBy, "u4", 12, 20, O::kFail), field(K::kSet, "i16", 4, -2)};
+  std::vector<BitfieldOp> ops = {field(K::kGet, "u8", 8),
+                                 field(K::kSet, "u8", 0, 255),
+                                 field(K::kGet, "i8", 0),
+                                 field(K::kIncrBy, "u4", 12, 7),
+                                 field(K::kIncrBy, "u4", 12, 20, O::kFail),
+                                 field(K::kSet, "i16", 4, -2)};
   CHECK(*op_bitfield(db, "k", ops, kNow) == Replies{0, 0, -1, 7, std::nullopt, -3984});
   CHECK(get(db, "k") == std::string("\xff\xff\xe0", 3));
   const int after = events.events;
@@ -326,7 +344,8 @@ TEST_CASE("op_bitfield runs ops in order, grows, and counts writes as Redis", "[
   std::vector<BitfieldOp> wide = {field(K::kSet, "u63", 5, INT64_MAX), field(K::kGet, "u63", 5),
                                   field(K::kGet, "i64", 4), field(K::kSet, "i64", 3, INT64_MIN),
                                   field(K::kGet, "i64", 3)};
-  CHECK(*op_bitfield(db, "w", wide, kNow) == Replies{0, INT64_MAX, INT64_MAX, (std::int64_t{1} << 62) - 1, INT64_MIN});
+  CHECK(*op_bitfield(db, "w", wide, kNow) ==
+        Replies{0, INT64_MAX, INT64_MAX, (std::int64_t{1} << 62) - 1, INT64_MIN});
   REQUIRE(db.find_or_create_as<ListValue>("l", kNow).ok());
   CHECK(op_bitfield(db, "l", gets, kNow).code() == Errc::kWrongType);
   CHECK(op_bitfield(db, "l", ops, kNow).code() == Errc::kWrongType);

@@ -57,7 +57,8 @@ std::int64_t bitpos(std::string_view s, int bit, std::int64_t start = 0,
 // to the value it has changes nothing (no key event) but, as Redis, leaves the
 // value "raw" for OBJECT ENCODING. Errors: kWrongType. O(1) amortized, O(offset/8)
 // when the string grows.
-Result<int> op_setbit(Db& db, std::string_view key, std::uint64_t offset, bool on, std::int64_t now_ms);
+Result<int> op_setbit(Db& db, std::string_view key, std::uint64_t offset, bool on,
+                      std::int64_t now_ms);
 
 // GETBIT: the bit at `offset`; 0 past the end or when the key is absent.
 // Errors: kWrongType. O(1).
