@@ -217,6 +217,20 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Unknown PFDEBUG subcommand '" + a + "'";
     case Errc::kHllTestFailed:
       return "ERR " + a;
+    case Errc::kBitOffset:
+      return "ERR bit offset is not an integer or out of range";
+    case Errc::kBitNotInteger:
+      return "ERR bit is not an integer or out of range";
+    case Errc::kBitposBit:
+      return "ERR The bit argument must be 1 or 0.";
+    case Errc::kBitopNotOneKey:
+      return "ERR BITOP NOT must be called with a single source key.";
+    case Errc::kBitfieldType:
+      return "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+    case Errc::kBitfieldOverflow:
+      return "ERR Invalid OVERFLOW type specified";
+    case Errc::kBitfieldRoWrite:
+      return "ERR BITFIELD_RO only supports the GET subcommand";
   }
   return "ERR unknown error";
 }

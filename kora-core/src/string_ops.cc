@@ -62,7 +62,13 @@ Result<std::size_t> op_append(Db& db, std::string_view key, std::string_view suf
   if (ref && ref->type() != ValueType::kString) return Errc::kWrongType;
   std::size_t current = ref ? ref->str().size() : 0;
   if (current + suffix.size() > kMaxStringLength) return Errc::kStringTooLong;
-  if (!ref) ref = db.find_or_create(key, now_ms, nullptr);
+  if (!ref) {
+    // As Redis: the new key holds the argument as SET would store it ("int",
+    // "embstr" or "raw"), not a string built by appending.
+    ref = db.find_or_create(key, now_ms, nullptr);
+    db.set_string(ref, suffix);
+    return suffix.size();
+  }
   db.append_string(ref, suffix);
   return ref->str().size();
 }

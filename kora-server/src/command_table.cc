@@ -36,6 +36,7 @@ CommandTable::CommandTable() {
   add(hll_commands());
   add(memory_commands());
   add(admin_commands());
+  add(bitmap_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

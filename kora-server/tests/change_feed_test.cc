@@ -295,6 +295,11 @@ TEST_CASE("replaying the feed into an empty keyspace reproduces it (random write
         [&] { return std::vector<std::string>{"PFCOUNT", key()}; },
         [&] { return std::vector<std::string>{"PFCOUNT", key(), key()}; },
         [&] { return std::vector<std::string>{"PFMERGE", key(), key(), key()}; },
+        [&] { return std::vector<std::string>{"SETBIT", key(), std::to_string(pick(40)), std::to_string(pick(2))}; },
+        [&] { return std::vector<std::string>{"BITFIELD", key(), "GET", "u8", "0", "SET", "i5", std::to_string(pick(30)), val()}; },
+        [&] { return std::vector<std::string>{"BITFIELD", key(), "OVERFLOW", "FAIL", "INCRBY", "u4", "#1", val()}; },
+        [&] { return std::vector<std::string>{"BITOP", pick(2) ? "XOR" : "NOT", key(), key()}; },
+        [&] { return std::vector<std::string>{"BITOP", "OR", key(), key(), key()}; },
         [&] { return std::vector<std::string>{"SWAPDB", "0", "1"}; },
         [&] { return pick(30) == 0 ? std::vector<std::string>{"FLUSHDB"} : std::vector<std::string>{"PING"}; },
     };

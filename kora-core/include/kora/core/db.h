@@ -222,8 +222,9 @@ class Db {
   void set_string(EntryRef& ref, std::string_view value,
                   StringEncoding encoding = StringEncoding::kInfer);
   // Makes OBJECT ENCODING report the string of `ref` as "raw" without changing
-  // its bytes or raising an event (Redis's dbUnshareStringValue, which HLL
-  // commands apply to the value they read). Precondition: a string.
+  // its bytes or raising an event: Redis's dbUnshareStringValue, which HLL
+  // commands apply to the value they read and bit commands (SETBIT, BITFIELD)
+  // to a value they end up not changing. Precondition: a string.
   void mark_raw(EntryRef& ref);
   // Appends to the string of `ref` (amortized O(len(suffix)) for long strings).
   void append_string(EntryRef& ref, std::string_view suffix);

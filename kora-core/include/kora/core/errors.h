@@ -101,6 +101,13 @@ enum class Errc : unsigned char {
   kHllNotSparse,     // ERR HLL encoding is not sparse (PFDEBUG DECODE)
   kPfdebugUnknown,   // ERR Unknown PFDEBUG subcommand '<sub>'
   kHllTestFailed,    // ERR <detail> (PFSELFTEST: "TESTFAILED ...")
+  kBitOffset,        // ERR bit offset is not an integer or out of range
+  kBitNotInteger,    // ERR bit is not an integer or out of range (SETBIT's value)
+  kBitposBit,        // ERR The bit argument must be 1 or 0.
+  kBitopNotOneKey,   // ERR BITOP NOT must be called with a single source key.
+  kBitfieldType,     // ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.
+  kBitfieldOverflow, // ERR Invalid OVERFLOW type specified
+  kBitfieldRoWrite,  // ERR BITFIELD_RO only supports the GET subcommand
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

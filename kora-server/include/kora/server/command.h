@@ -205,5 +205,6 @@ std::span<const CommandSpec> zset_blocking_commands();
 std::span<const CommandSpec> hll_commands();
 std::span<const CommandSpec> memory_commands();
 std::span<const CommandSpec> admin_commands();
+std::span<const CommandSpec> bitmap_commands();
 
 }  // namespace kora::server
