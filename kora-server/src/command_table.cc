@@ -33,6 +33,7 @@ CommandTable::CommandTable() {
   add(zset_commands());
   add(zset_range_commands());
   add(zset_blocking_commands());
+  add(geo_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

@@ -95,6 +95,20 @@ enum class Errc : unsigned char {
   kWithscoresBylex,   // ERR syntax error, WITHSCORES not supported in combination with BYLEX
   kWeightNotFloat,    // ERR weight value is not a float
   kAtLeastOneKey,     // ERR at least 1 input key is needed for '<cmd>' command
+  kGeoLonLat,         // ERR invalid longitude,latitude pair <lon>,<lat> (arg: "%f,%f" text)
+  kGeoUnit,           // ERR unsupported unit provided. please use M, KM, FT, MI
+  kGeoNeedRadius,     // ERR need numeric radius
+  kGeoRadiusNegative, // ERR radius cannot be negative
+  kGeoNeedWidth,      // ERR need numeric width
+  kGeoNeedHeight,     // ERR need numeric height
+  kGeoBoxNegative,    // ERR height or width cannot be negative
+  kGeoMemberDecode,   // ERR could not decode requested zset member
+  kGeoCountPositive,  // ERR COUNT must be > 0
+  kGeoStoreWith,      // ERR <what> is not compatible with WITHDIST, WITHHASH and WITHCOORD options
+  kGeoFromOne,        // ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for <cmd>
+  kGeoByOne,          // ERR exactly one of BYRADIUS and BYBOX can be specified for <cmd>
+  kGeoAnyNeedsCount,  // ERR the ANY argument requires COUNT argument
+  kSortNotDouble,     // ERR One or more scores can't be converted into double
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

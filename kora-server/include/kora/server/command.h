@@ -202,5 +202,7 @@ std::span<const CommandSpec> stats_commands();
 std::span<const CommandSpec> zset_commands();
 std::span<const CommandSpec> zset_range_commands();
 std::span<const CommandSpec> zset_blocking_commands();
+std::span<const CommandSpec> geo_commands();
+std::span<const CommandSpec> sort_commands();
 
 }  // namespace kora::server
