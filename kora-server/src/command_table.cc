@@ -34,6 +34,7 @@ CommandTable::CommandTable() {
   add(zset_range_commands());
   add(zset_blocking_commands());
   add(geo_commands());
+  add(sort_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {
