@@ -152,7 +152,7 @@ core::Result<bool> parse_box(std::span<const std::string_view> a, core::geo::Sha
 // The position of `member` in the source (kGeoMemberDecode when absent).
 core::Result<core::GeoPoint> member_point(CommandContext& ctx, std::string_view key, std::string_view member) {
   std::array<std::string_view, 1> one{member};
-  auto r = core::op_geopos(ctx.db(), key, one, ctx.now_ms);
+  auto r = core::op_geopos(ctx.db_for(key), key, one, ctx.now_ms);
   if (!r.ok()) return r.error();
   if (!(*r)[0]) return Errc::kGeoMemberDecode;
   return *(*r)[0];
