@@ -118,8 +118,25 @@ bool decode_to_lon_lat(Bits hash, double* lon, double* lat) {
   return true;
 }
 
+// Redis casts the score with (uint64_t), undefined outside [0, 2^64); its
+// x86-64 build (GCC) does what this spells out: below 2^63 (or NaN) the
+// truncating cvttsd2si, above it cvttsd2si of score - 2^63 with the top bit
+// flipped, cvttsd2si giving INT64_MIN when out of range. Negative scores,
+// scores past 2^64 and NaN thus decode as on Redis whatever compiles Kora.
+namespace {
+std::uint64_t score_bits(double score) {
+  constexpr double kTwo63 = 9223372036854775808.0;
+  auto cvtt = [](double v) -> std::uint64_t {
+    if (!(v >= -kTwo63 && v < kTwo63)) return std::uint64_t{1} << 63;
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+  };
+  if (score >= kTwo63) return cvtt(score - kTwo63) ^ (std::uint64_t{1} << 63);
+  return cvtt(score);
+}
+}  // namespace
+
 bool decode_score(double score, double* lon, double* lat) {
-  Bits h{static_cast<std::uint64_t>(score), kStepMax};
+  Bits h{score_bits(score), kStepMax};
   return decode_to_lon_lat(h, lon, lat);
 }
 
