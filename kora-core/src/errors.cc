@@ -231,6 +231,34 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Invalid OVERFLOW type specified";
     case Errc::kBitfieldRoWrite:
       return "ERR BITFIELD_RO only supports the GET subcommand";
+    case Errc::kGeoLonLat:
+      return "ERR invalid longitude,latitude pair " + a;
+    case Errc::kGeoUnit:
+      return "ERR unsupported unit provided. please use M, KM, FT, MI";
+    case Errc::kGeoNeedRadius:
+      return "ERR need numeric radius";
+    case Errc::kGeoRadiusNegative:
+      return "ERR radius cannot be negative";
+    case Errc::kGeoNeedWidth:
+      return "ERR need numeric width";
+    case Errc::kGeoNeedHeight:
+      return "ERR need numeric height";
+    case Errc::kGeoBoxNegative:
+      return "ERR height or width cannot be negative";
+    case Errc::kGeoMemberDecode:
+      return "ERR could not decode requested zset member";
+    case Errc::kGeoCountPositive:
+      return "ERR COUNT must be > 0";
+    case Errc::kGeoStoreWith:
+      return "ERR " + a + " is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+    case Errc::kGeoFromOne:
+      return "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + a;
+    case Errc::kGeoByOne:
+      return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + a;
+    case Errc::kGeoAnyNeedsCount:
+      return "ERR the ANY argument requires COUNT argument";
+    case Errc::kSortNotDouble:
+      return "ERR One or more scores can't be converted into double";
   }
   return "ERR unknown error";
 }

@@ -37,6 +37,8 @@ CommandTable::CommandTable() {
   add(memory_commands());
   add(admin_commands());
   add(bitmap_commands());
+  add(geo_commands());
+  add(sort_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

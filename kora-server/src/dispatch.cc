@@ -111,6 +111,11 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
         break;
       }
     }
+    if (spec.extra_shards && !plan.cross_shard) {
+      std::vector<core::ShardId> extra;
+      spec.extra_shards(argv, engine, extra);
+      for (core::ShardId s : extra) plan.cross_shard = plan.cross_shard || s != plan.shard;
+    }
     return;
   }
   const int argc = static_cast<int>(argv.size());
@@ -394,6 +399,7 @@ std::vector<core::ShardId> transaction_shards(const Plan& plan,
     std::vector<std::uint32_t> pos;
     CommandTable::key_positions(*plan.spec, argv, pos);
     for (std::uint32_t p : pos) shards.push_back(engine.shard_for(argv[p]));
+    if (plan.spec->extra_shards && !pos.empty()) plan.spec->extra_shards(argv, engine, shards);
   }
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());

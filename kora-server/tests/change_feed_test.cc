@@ -300,6 +300,12 @@ TEST_CASE("replaying the feed into an empty keyspace reproduces it (random write
         [&] { return std::vector<std::string>{"BITFIELD", key(), "OVERFLOW", "FAIL", "INCRBY", "u4", "#1", val()}; },
         [&] { return std::vector<std::string>{"BITOP", pick(2) ? "XOR" : "NOT", key(), key()}; },
         [&] { return std::vector<std::string>{"BITOP", "OR", key(), key(), key()}; },
+        [&] { return std::vector<std::string>{"GEOADD", key(), val(), val(), val(), val(), val(), val()}; },
+        [&] { return std::vector<std::string>{"GEOSEARCHSTORE", key(), key(), "FROMLONLAT", "5", "5", "BYRADIUS", "900", "km", "STOREDIST"}; },
+        [&] { return std::vector<std::string>{"GEORADIUS", key(), "5", "5", "900", "km", "STORE", key()}; },
+        [&] { return std::vector<std::string>{"SORT", key(), "ALPHA", "STORE", key()}; },
+        [&] { return std::vector<std::string>{"SORT", key(), "BY", "k*", "GET", "#", "GET", "k*", "ALPHA", "STORE", key()}; },
+        [&] { return std::vector<std::string>{"SORT", key(), "BY", "nosort", "LIMIT", "1", "3", "STORE", key()}; },
         [&] { return std::vector<std::string>{"SWAPDB", "0", "1"}; },
         [&] { return pick(30) == 0 ? std::vector<std::string>{"FLUSHDB"} : std::vector<std::string>{"PING"}; },
     };

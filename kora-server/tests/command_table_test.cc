@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kora/server/command.h"
+#include "kora/server/dispatch.h"
 
 using namespace kora::server;
 
@@ -43,4 +44,39 @@ TEST_CASE("lookup is case-insensitive and key positions follow the spec") {
   std::vector<std::string_view> lmpop = {"LMPOP", "2", "x", "y", "LEFT"};
   CommandTable::key_positions(*table.find("lmpop"), lmpop, pos);
   CHECK(pos == std::vector<std::uint32_t>{2, 3});
+}
+
+TEST_CASE("SORT's BY/GET patterns add the shards they reach to the plan") {
+  kora::core::EngineOptions options;
+  options.shard_count = 4;
+  kora::core::ShardEngine engine(options);
+  const auto& table = CommandTable::instance();
+  const CommandSpec& sort = *table.find("sort");
+  // A key on some shard, and an untagged pattern: every shard is lent.
+  std::vector<std::string_view> argv = {"SORT", "{t}l", "BY", "w_*", "GET", "#"};
+  Plan plan;
+  plan_command(sort, argv, engine, 0, plan);
+  CHECK(plan.single);
+  CHECK(plan.cross_shard);
+  CHECK(plan.shard == engine.shard_for("{t}l"));
+  CHECK(transaction_shards(plan, argv, engine) == std::vector<kora::core::ShardId>{0, 1, 2, 3});
+  // Patterns whose hash tag is the key's: no transaction at all.
+  argv = {"SORT", "{t}l", "BY", "{t}w_*", "GET", "{t}o_*->f", "GET", "#", "BY", "nosort", "GET", "x"};
+  plan_command(sort, argv, engine, 0, plan);
+  CHECK_FALSE(plan.cross_shard);
+  // A tag on another shard: just that shard more.
+  std::string other = "{a}";
+  for (char c = 'a'; engine.shard_for(other) == engine.shard_for("{t}l"); ++c) other = std::string("{") + c + "}";
+  std::string pattern = other + "w_*";
+  argv = {"SORT", "{t}l", "GET", pattern};
+  plan_command(sort, argv, engine, 0, plan);
+  CHECK(plan.cross_shard);
+  auto shards = transaction_shards(plan, argv, engine);
+  CHECK(shards.size() == 2);
+  // The keys SORT reports (COMMAND GETKEYS): the key and the last STORE's.
+  std::vector<std::uint32_t> pos;
+  argv = {"SORT", "l", "BY", "store", "STORE", "a", "LIMIT", "0", "1", "STORE", "b"};
+  CommandTable::key_positions(sort, argv, pos);
+  CHECK(pos == std::vector<std::uint32_t>{1, 10});
+  engine.stop();
 }

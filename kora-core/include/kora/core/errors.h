@@ -108,6 +108,20 @@ enum class Errc : unsigned char {
   kBitfieldType,     // ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.
   kBitfieldOverflow, // ERR Invalid OVERFLOW type specified
   kBitfieldRoWrite,  // ERR BITFIELD_RO only supports the GET subcommand
+  kGeoLonLat,         // ERR invalid longitude,latitude pair <lon>,<lat> (arg: "%f,%f" text)
+  kGeoUnit,           // ERR unsupported unit provided. please use M, KM, FT, MI
+  kGeoNeedRadius,     // ERR need numeric radius
+  kGeoRadiusNegative, // ERR radius cannot be negative
+  kGeoNeedWidth,      // ERR need numeric width
+  kGeoNeedHeight,     // ERR need numeric height
+  kGeoBoxNegative,    // ERR height or width cannot be negative
+  kGeoMemberDecode,   // ERR could not decode requested zset member
+  kGeoCountPositive,  // ERR COUNT must be > 0
+  kGeoStoreWith,      // ERR <what> is not compatible with WITHDIST, WITHHASH and WITHCOORD options
+  kGeoFromOne,        // ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for <cmd>
+  kGeoByOne,          // ERR exactly one of BYRADIUS and BYBOX can be specified for <cmd>
+  kGeoAnyNeedsCount,  // ERR the ANY argument requires COUNT argument
+  kSortNotDouble,     // ERR One or more scores can't be converted into double
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

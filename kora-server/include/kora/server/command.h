@@ -98,7 +98,8 @@ struct CommandContext {
   // The database that holds `key`. Multi-key handlers must use this for every
   // key: when the keys span shards the handler runs under the cross-shard
   // transaction mechanism, which lends it every shard involved, and db_for finds
-  // the right one. Precondition: `key` is one of this command's keys.
+  // the right one. Precondition: `key` is one of this command's keys, or lives
+  // on a shard the spec's extra_shards named.
   core::Db& db_for(std::string_view key) {
     return engine.shard(engine.shard_for(key)).db(db_index);
   }
@@ -129,6 +130,14 @@ enum CommandFlag : std::uint32_t {
 // argv indices to `out`; leaves it empty when argv is malformed (the handler then
 // reports the error).
 using KeyFinder = void (*)(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out);
+
+// Names the shards a command reaches beyond those of its keys, when argv does
+// not list every key it reads (SORT's BY and GET patterns): appends them to
+// `out` — every shard when they cannot be known from argv. The command then
+// runs whole, under the cross-shard transaction mechanism when they differ
+// from its keys' shard, and may use db_for() for any key on them.
+using ExtraShards = void (*)(std::span<const std::string_view> argv, const core::ShardEngine& engine,
+                             std::vector<core::ShardId>& out);
 
 // Picks the shard a keyless command runs on from its arguments (SCAN: the
 // cursor names the shard). Returns a value < shard_count.
@@ -165,6 +174,7 @@ struct CommandSpec {
   std::string_view acl_categories = "";  // space separated, e.g. "@read @string @fast"
   KeyFinder key_finder = nullptr;        // overrides first/last/step when set
   ShardRoute route = nullptr;            // keyless commands: where to run (default: home)
+  ExtraShards extra_shards = nullptr;    // shards reached beyond the keys' (with key_finder)
   std::size_t id = 0;                    // row number in CommandTable::all(), set by the table
 };
 
@@ -206,5 +216,7 @@ std::span<const CommandSpec> hll_commands();
 std::span<const CommandSpec> memory_commands();
 std::span<const CommandSpec> admin_commands();
 std::span<const CommandSpec> bitmap_commands();
+std::span<const CommandSpec> geo_commands();
+std::span<const CommandSpec> sort_commands();
 
 }  // namespace kora::server
