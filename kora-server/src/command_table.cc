@@ -30,6 +30,9 @@ CommandTable::CommandTable() {
   add(transaction_commands());
   add(blocking_commands());
   add(stats_commands());
+  add(stream_commands());
+  add(stream_group_commands());
+  add(stream_info_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

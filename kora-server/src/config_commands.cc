@@ -29,7 +29,7 @@ struct ConfigParam {
   std::int64_t min;
   std::int64_t max;
   std::string_view fixed_text;  // immutable parameters: what CONFIG GET reports
-  enum class Kind : unsigned char { kInt, kBool, kPercentiles } kind = Kind::kInt;
+  enum class Kind : unsigned char { kInt, kBool, kPercentiles, kMemory } kind = Kind::kInt;
 };
 
 const std::vector<ConfigParam>& params() {
@@ -48,6 +48,8 @@ const std::vector<ConfigParam>& params() {
       {"list-max-listpack-size", "list-max-ziplist-size", &l.list_max_listpack_size, INT_MIN, INT_MAX, {}},
       {"zset-max-listpack-entries", "zset-max-ziplist-entries", &l.zset_max_listpack_entries, 0, LLONG_MAX, {}},
       {"zset-max-listpack-value", "zset-max-ziplist-value", &l.zset_max_listpack_value, 0, LLONG_MAX, {}},
+      {"stream-node-max-bytes", {}, &l.stream_node_max_bytes, 0, LONG_MAX, {}, Kind::kMemory},
+      {"stream-node-max-entries", {}, &l.stream_node_max_entries, 0, LLONG_MAX, {}},
       // Facts of this build, reported for clients that ask; not settable.
       {"databases", {}, nullptr, 0, 0, "16"},
       {"maxmemory", {}, nullptr, 0, 0, "0"},
@@ -85,6 +87,46 @@ std::string value_text(const ConfigParam& p) {
   }
   if (p.kind == ConfigParam::Kind::kBool) return p.value->load(std::memory_order_relaxed) ? "yes" : "no";
   return p.value ? std::to_string(p.value->load(std::memory_order_relaxed)) : std::string(p.fixed_text);
+}
+
+// Redis's memtoull: digits with an optional unit (b, k, kb, m, mb, g, gb, any
+// case); nullopt when malformed. The result may exceed INT64_MAX (wrapped as
+// Redis stores it in a long long).
+std::optional<std::int64_t> parse_memory(std::string_view text) {
+  if (!text.empty() && text[0] == '-') return std::nullopt;
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string_view unit = text.substr(digits);
+  unsigned long long mul;
+  if (unit.empty() || iequals(unit, "b")) {
+    mul = 1;
+  } else if (iequals(unit, "k")) {
+    mul = 1000;
+  } else if (iequals(unit, "kb")) {
+    mul = 1024;
+  } else if (iequals(unit, "m")) {
+    mul = 1000ULL * 1000;
+  } else if (iequals(unit, "mb")) {
+    mul = 1024ULL * 1024;
+  } else if (iequals(unit, "g")) {
+    mul = 1000ULL * 1000 * 1000;
+  } else if (iequals(unit, "gb")) {
+    mul = 1024ULL * 1024 * 1024;
+  } else {
+    return std::nullopt;
+  }
+  if (digits >= 128) return std::nullopt;
+  unsigned long long v = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const unsigned d = static_cast<unsigned>(text[i] - '0');
+    if (v > (ULLONG_MAX - d) / 10) {  // strtoull saturates (Redis ignores its ERANGE)
+      v = ULLONG_MAX;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  if (v > ULLONG_MAX / mul) return std::nullopt;
+  return static_cast<std::int64_t>(v * mul);
 }
 
 // A list of percentiles ("50 99 99.9"), each in [0, 100]: the list, or the
@@ -164,6 +206,16 @@ void config_set(CommandContext& ctx) {
         return failed(ctx.argv[i], "argument must be 'yes' or 'no'");
       }
       updates.emplace_back(p, iequals(ctx.argv[i + 1], "yes") ? 1 : 0);
+      continue;
+    }
+    if (p->kind == ConfigParam::Kind::kMemory) {
+      auto m = parse_memory(ctx.argv[i + 1]);
+      if (!m) return failed(ctx.argv[i], "argument must be a memory value");
+      if (*m < p->min || *m > p->max) {
+        return failed(ctx.argv[i], "argument must be between " + std::to_string(p->min) + " and " +
+                                       std::to_string(p->max) + " inclusive");
+      }
+      updates.emplace_back(p, *m);
       continue;
     }
     auto v = to_int(ctx.argv[i + 1]);

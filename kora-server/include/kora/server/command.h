@@ -199,5 +199,8 @@ std::span<const CommandSpec> config_commands();
 std::span<const CommandSpec> transaction_commands();
 std::span<const CommandSpec> blocking_commands();
 std::span<const CommandSpec> stats_commands();
+std::span<const CommandSpec> stream_commands();
+std::span<const CommandSpec> stream_group_commands();
+std::span<const CommandSpec> stream_info_commands();
 
 }  // namespace kora::server
