@@ -257,6 +257,8 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR COUNT must be > 0";
     case Errc::kTimeoutNotInteger:
       return "ERR timeout is not an integer or out of range";
+    case Errc::kStreamTooLarge:
+      return "ERR Elements are too large to be stored";
   }
   return "ERR unknown error";
 }

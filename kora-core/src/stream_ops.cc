@@ -115,7 +115,9 @@ Result<XAddResult> op_xadd(Db& db, std::string_view key, const XAddArgs& args,
     }
   } else if (!args.seq_given) {
     if (last.ms == args.id->ms) {
-      if (last.seq == UINT64_MAX) return Errc::kStreamIdTooSmall;
+      // Redis 7.0 fails here without setting errno to EDOM, so it reports
+      // the other error of streamAppendItem.
+      if (last.seq == UINT64_MAX) return Errc::kStreamTooLarge;
       id = StreamId{last.ms, last.seq + 1};
     } else {
       id = *args.id;

@@ -139,6 +139,8 @@ void xreadgroup_command(CommandContext& ctx) {
     if (arg == ">") continue;
     auto id = core::parse_stream_id(arg, 0, true);
     if (!id) return ctx.error(Errc::kStreamInvalidId);
+    // History after the id; past the last possible id Redis wraps to 0-0.
+    if (!id->incr()) *id = StreamId{};
     from[i] = *id;
   }
   std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();

@@ -118,6 +118,7 @@ enum class Errc : unsigned char {
   kStreamXclaimOption,  // ERR Unrecognized XCLAIM option '<opt>'
   kStreamXautoclaimCount,  // ERR COUNT must be > 0
   kTimeoutNotInteger,  // ERR timeout is not an integer or out of range
+  kStreamTooLarge,  // ERR Elements are too large to be stored
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

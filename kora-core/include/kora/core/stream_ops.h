@@ -62,7 +62,8 @@ struct XAddResult {
 };
 
 // XADD: appends an entry with the given or generated id (streamNextID), then
-// trims. Errors: kWrongType, kStreamIdZero, kStreamExhausted, kStreamIdTooSmall.
+// trims. Errors: kWrongType, kStreamIdZero, kStreamExhausted, kStreamIdTooSmall,
+// kStreamTooLarge ("<ms>-*" after <ms>-<max seq>: Redis 7.0's errno quirk).
 Result<XAddResult> op_xadd(Db& db, std::string_view key, const XAddArgs& args,
                            std::span<const std::string_view> fv, std::int64_t now_ms);
 
