@@ -231,6 +231,24 @@ void xread_command(CommandContext& ctx) {
   auto a = parse_xread(ctx, false);
   if (reply_if_error(ctx, a)) return;
   const auto keys = ctx.argv.subspan(a->streams_at, a->nstreams);
+  std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();
+  if (!serve_key.empty()) {
+    // Served from a write on serve_key's shard (the only one held): that key
+    // only, after the id it blocked after ("$" was resolved when it blocked).
+    std::size_t i = 0;
+    while (i < a->nstreams && keys[i] != serve_key) ++i;
+    auto id = core::parse_stream_id(ctx.argv[a->streams_at + a->nstreams + i], 0, true);
+    if (!id) return ctx.error(Errc::kStreamInvalidId);
+    StreamId from = *id;
+    from.incr();
+    const std::size_t count = a->count ? static_cast<std::size_t>(a->count) : 1000;
+    auto r = core::op_xrange(ctx.db_for(serve_key), serve_key, from, StreamId::max(), false, count, ctx.now_ms);
+    if (reply_if_error(ctx, r)) return;
+    reply_streams_header(ctx, 1);
+    reply_stream_key(ctx, serve_key);
+    reply_entries(ctx, *r);
+    return;
+  }
   std::vector<StreamId> after(a->nstreams);
   for (std::size_t i = 0; i < a->nstreams; ++i) {
     auto stream = core::find_stream(ctx.db_for(keys[i]), keys[i], ctx.now_ms);
@@ -245,21 +263,6 @@ void xread_command(CommandContext& ctx) {
       if (!id) return ctx.error(Errc::kStreamInvalidId);
       after[i] = *id;
     }
-  }
-  std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();
-  if (!serve_key.empty()) {
-    // Served from a write: that key only, from the id it blocked after.
-    std::size_t i = 0;
-    while (i < a->nstreams && keys[i] != serve_key) ++i;
-    StreamId from = after[i];
-    from.incr();
-    const std::size_t count = a->count ? static_cast<std::size_t>(a->count) : 1000;
-    auto r = core::op_xrange(ctx.db_for(serve_key), serve_key, from, StreamId::max(), false, count, ctx.now_ms);
-    if (reply_if_error(ctx, r)) return;
-    reply_streams_header(ctx, 1);
-    reply_stream_key(ctx, serve_key);
-    reply_entries(ctx, *r);
-    return;
   }
   std::vector<std::pair<std::string_view, core::StreamEntries>> served;
   for (std::size_t i = 0; i < a->nstreams; ++i) {

@@ -130,6 +130,22 @@ void xreadgroup_command(CommandContext& ctx) {
   if (reply_if_error(ctx, a)) return;
   const auto keys = ctx.argv.subspan(a->streams_at, a->nstreams);
   const std::string_view group = *a->group, consumer = *a->consumer;
+  std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();
+  if (!serve_key.empty()) {
+    // Served from a write on serve_key's shard (the only one held): that key
+    // only, new entries for the group (gone: Redis's NOGROUP of a blocked read).
+    core::GroupEffects fx;
+    const std::size_t count = a->count ? static_cast<std::size_t>(a->count) : 1000;
+    auto r = core::op_xreadgroup(ctx.db_for(serve_key), serve_key, group, consumer, std::nullopt, count, a->noack,
+                                 ctx.now_ms, fx);
+    if (!r.ok() && r.code() == Errc::kStreamNoGroupRead) return ctx.error(Errc::kStreamGroupGone);
+    if (reply_if_error(ctx, r)) return;
+    propagate_group(ctx, serve_key, group, fx);
+    reply_streams_header(ctx, 1);
+    reply_stream_key(ctx, serve_key);
+    reply_entries(ctx, *r ? **r : core::StreamEntries{});
+    return;
+  }
   std::vector<std::optional<StreamId>> from(a->nstreams);  // nullopt: ">"
   for (std::size_t i = 0; i < a->nstreams; ++i) {
     auto s = core::group_stream(ctx.db_for(keys[i]), keys[i], group, Errc::kStreamNoGroupRead, ctx.now_ms);
@@ -142,21 +158,6 @@ void xreadgroup_command(CommandContext& ctx) {
     // History after the id; past the last possible id Redis wraps to 0-0.
     if (!id->incr()) *id = StreamId{};
     from[i] = *id;
-  }
-  std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();
-  if (!serve_key.empty()) {
-    // Served from a write: that key only, new entries for the group.
-    core::GroupEffects fx;
-    const std::size_t count = a->count ? static_cast<std::size_t>(a->count) : 1000;
-    auto r = core::op_xreadgroup(ctx.db_for(serve_key), serve_key, group, consumer, std::nullopt, count, a->noack,
-                                 ctx.now_ms, fx);
-    if (!r.ok() && r.code() == Errc::kStreamNoGroupRead) return ctx.error(Errc::kStreamGroupGone);
-    if (reply_if_error(ctx, r)) return;
-    propagate_group(ctx, serve_key, group, fx);
-    reply_streams_header(ctx, 1);
-    reply_stream_key(ctx, serve_key);
-    reply_entries(ctx, *r ? **r : core::StreamEntries{});
-    return;
   }
   std::vector<std::pair<std::string_view, core::StreamEntries>> served;
   for (std::size_t i = 0; i < a->nstreams; ++i) {
