@@ -180,13 +180,17 @@ Result<std::optional<StreamEntries>> op_xreadgroup(Db& db, std::string_view key,
     for (auto it = c.pel.lower_bound(*history_from); it != c.pel.end(); ++it) {
       if (count && out->size() >= count) break;
       auto e = entry_at(s, *it);
-      out->push_back(e ? std::move(*e) : StreamEntry{*it, {}, true});
+      if (!e) {  // deleted meanwhile: reported, its delivery left as it was
+        out->push_back(StreamEntry{*it, {}, true});
+        continue;
+      }
+      out->push_back(std::move(*e));
       StreamNack& n = g.pel[*it];
       n.delivery_time = now_ms;
       ++n.delivery_count;
       fx.claims.push_back(claim_effect(*it, n, g));
     }
-    if (!out->empty() || created) db.signal_modified(key);
+    if (!fx.claims.empty() || created) db.signal_modified(key);
     return out;
   }
   std::vector<StreamId> ids;

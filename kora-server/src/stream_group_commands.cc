@@ -155,8 +155,9 @@ void xreadgroup_command(CommandContext& ctx) {
     if (arg == ">") continue;
     auto id = core::parse_stream_id(arg, 0, true);
     if (!id) return ctx.error(Errc::kStreamInvalidId);
-    // History after the id; past the last possible id Redis wraps to 0-0.
-    if (!id->incr()) *id = StreamId{};
+    // The last possible id is Redis's internal form of ">": it reads new entries.
+    if (id->is_max()) continue;
+    id->incr();  // the history after the id
     from[i] = *id;
   }
   std::vector<std::pair<std::string_view, core::StreamEntries>> served;
