@@ -28,10 +28,10 @@ std::optional<std::uint64_t> string2ull(const char* s) {
 // (streamGetEdgeID(s, 1, 0)).
 StreamId first_edge(const StreamValue& s) {
   if (s.nodes().empty()) return StreamId::max();
-  std::vector<stream_node::Decoded> entries;
   const auto& [master, node] = *s.nodes().begin();
-  stream_node::decode(master, node.data, entries);
-  return entries.empty() ? StreamId::max() : entries.front().id;
+  stream_node::Reader reader(master, node.data);
+  stream_node::Decoded d;
+  return reader.next(d) ? d.id : StreamId::max();
 }
 
 }  // namespace

@@ -89,42 +89,51 @@ std::string StreamId::str() const {
 
 namespace stream_node {
 
-bool decode(StreamId master, std::string_view node, std::vector<Decoded>& out) {
+Reader::Reader(StreamId master, std::string_view node) : master_(master), node_(node) {
   Cursor c{node};
-  std::vector<std::string_view> names;
-  if (!master_fields(c, names)) return false;
-  while (c.pos < node.size()) {
-    Decoded d;
-    d.flags_offset = c.pos;
-    const auto flags = static_cast<unsigned char>(node[c.pos++]);
-    d.deleted = flags & kDeleted;
-    std::uint64_t dms, seq;
-    if (!c.varint(dms) || !c.varint(seq)) return false;
-    if (dms > UINT64_MAX - master.ms) return false;
-    d.id.ms = master.ms + dms;
-    if (dms == 0) {
-      if (seq > UINT64_MAX - master.seq) return false;
-      d.id.seq = master.seq + seq;
-    } else {
-      d.id.seq = seq;
-    }
-    if (flags & kSameFields) {
-      d.fields.resize(names.size());
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        d.fields[i].first = names[i];
-        if (!c.bytes(d.fields[i].second)) return false;
-      }
-    } else {
-      std::uint64_t n;
-      if (!c.varint(n) || n > node.size()) return false;
-      d.fields.resize(n);
-      for (auto& [f, v] : d.fields) {
-        if (!c.bytes(f) || !c.bytes(v)) return false;
-      }
-    }
-    out.push_back(std::move(d));
+  ok_ = master_fields(c, names_);
+  pos_ = c.pos;
+}
+
+bool Reader::next(Decoded& d) {
+  if (!ok_ || pos_ >= node_.size()) return false;
+  Cursor c{node_, pos_};
+  d.flags_offset = c.pos;
+  const auto flags = static_cast<unsigned char>(node_[c.pos++]);
+  d.deleted = flags & kDeleted;
+  std::uint64_t dms, seq;
+  ok_ = c.varint(dms) && c.varint(seq) && dms <= UINT64_MAX - master_.ms;
+  if (!ok_) return false;
+  d.id.ms = master_.ms + dms;
+  if (dms == 0) {
+    ok_ = seq <= UINT64_MAX - master_.seq;
+    d.id.seq = master_.seq + seq;
+  } else {
+    d.id.seq = seq;
   }
-  return true;
+  if (flags & kSameFields) {
+    d.fields.resize(names_.size());
+    for (std::size_t i = 0; ok_ && i < names_.size(); ++i) {
+      d.fields[i].first = names_[i];
+      ok_ = c.bytes(d.fields[i].second);
+    }
+  } else {
+    std::uint64_t n;
+    ok_ = c.varint(n) && n <= node_.size();
+    if (ok_) d.fields.resize(n);
+    for (std::size_t i = 0; ok_ && i < d.fields.size(); ++i) {
+      ok_ = c.bytes(d.fields[i].first) && c.bytes(d.fields[i].second);
+    }
+  }
+  pos_ = c.pos;
+  return ok_;
+}
+
+bool decode(StreamId master, std::string_view node, std::vector<Decoded>& out) {
+  Reader r(master, node);
+  Decoded d;
+  while (r.next(d)) out.push_back(d);
+  return r.ok();
 }
 
 }  // namespace stream_node
@@ -155,10 +164,11 @@ void StreamValue::append(StreamId id, std::span<const std::string_view> fv) {
   }
   // Are the field names the master's?
   Cursor c{node->data};
-  std::vector<std::string_view> names;
-  master_fields(c, names);
-  bool same = names.size() == nfields;
-  for (std::size_t i = 0; same && i < nfields; ++i) same = names[i] == fv[2 * i];
+  std::uint64_t master_n = 0;
+  c.varint(master_n);
+  bool same = master_n == nfields;
+  std::string_view name;
+  for (std::size_t i = 0; same && i < nfields; ++i) same = c.bytes(name) && name == fv[2 * i];
   std::string& d = node->data;
   d.push_back(static_cast<char>(same ? kSameFields : 0));
   const std::uint64_t dms = id.ms - master.ms;
@@ -237,11 +247,11 @@ std::int64_t StreamValue::trim(const TrimArgs& args) {
     const std::int64_t live = node.live;
     if (args.limit && deleted + live > args.limit) break;
     entries.clear();
-    stream_node::decode(it->first, node.data, entries);
     bool remove_node;
     if (args.strategy == TrimStrategy::kMaxLen) {
       remove_node = static_cast<std::int64_t>(length_) - live >= args.maxlen;
     } else {
+      stream_node::decode(it->first, node.data, entries);
       remove_node = entries.back().id < args.minid;  // the node's last id, deleted or not
     }
     if (remove_node) {
@@ -251,6 +261,7 @@ std::int64_t StreamValue::trim(const TrimArgs& args) {
       continue;
     }
     if (args.approx) break;
+    if (entries.empty()) stream_node::decode(it->first, node.data, entries);
     for (const auto& e : entries) {
       if (e.deleted) continue;
       const bool stop = args.strategy == TrimStrategy::kMaxLen

@@ -196,6 +196,22 @@ struct Decoded {
   std::size_t flags_offset = 0;  // where the entry's flags byte is
   std::vector<std::pair<std::string_view, std::string_view>> fields;
 };
+// Reads a node's entries one at a time (forward), reusing one Decoded.
+class Reader {
+ public:
+  // False from ok() when the master fields are malformed.
+  Reader(StreamId master, std::string_view node);
+  bool ok() const { return ok_; }
+  // The next entry into `d`; false at the end or on malformed bytes (then ok() is false).
+  bool next(Decoded& d);
+
+ private:
+  StreamId master_;
+  std::string_view node_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+  std::vector<std::string_view> names_;
+};
 // Decodes every entry of `node` (master id `master`) in order; false when the
 // bytes are malformed (a RESTORE payload).
 bool decode(StreamId master, std::string_view node, std::vector<Decoded>& out);
@@ -204,14 +220,13 @@ bool decode(StreamId master, std::string_view node, std::vector<Decoded>& out);
 template <typename F>
 void StreamValue::visit(StreamId start, StreamId end, bool rev, F&& fn) const {
   if (nodes_.empty() || start > end) return;
-  std::vector<stream_node::Decoded> entries;
   if (!rev) {
     auto it = nodes_.upper_bound(start);
     if (it != nodes_.begin()) --it;
+    stream_node::Decoded d;
     for (; it != nodes_.end() && it->first <= end; ++it) {
-      entries.clear();
-      stream_node::decode(it->first, it->second.data, entries);
-      for (const auto& d : entries) {
+      stream_node::Reader reader(it->first, it->second.data);
+      while (reader.next(d)) {
         if (d.deleted || d.id < start) continue;
         if (d.id > end) return;
         if (!fn(StreamEntryView{d.id, d.fields})) return;
@@ -219,6 +234,7 @@ void StreamValue::visit(StreamId start, StreamId end, bool rev, F&& fn) const {
     }
   } else {
     auto it = nodes_.upper_bound(end);
+    std::vector<stream_node::Decoded> entries;
     while (it != nodes_.begin()) {
       --it;
       entries.clear();
