@@ -259,6 +259,8 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR timeout is not an integer or out of range";
     case Errc::kStreamTooLarge:
       return "ERR Elements are too large to be stored";
+    case Errc::kStreamKeyGone:
+      return "UNBLOCKED the stream key no longer exists";
   }
   return "ERR unknown error";
 }

@@ -50,10 +50,11 @@ core::Result<std::int64_t> parse_timeout(std::string_view arg, std::int64_t now_
 // not block (inside MULTI/EXEC, a serve, or a caller with no blocker): the
 // handler then replies as on a timeout.
 // `ready` (optional) tells, on a key's shard, whether a write made this client
-// servable (BlockedClient::ready).
+// servable (BlockedClient::ready); `gone_error`: BlockedClient::gone_error.
 bool block_client(CommandContext& ctx, std::span<const std::string_view> keys,
                   std::int64_t deadline_ms, core::ValueType wants,
-                  std::function<bool(std::string_view, const core::Entry&)> ready = {});
+                  std::function<bool(std::string_view, const core::Entry&)> ready = {},
+                  std::string gone_error = {});
 
 // The reply of `spec` when it times out (or CLIENT UNBLOCK ... TIMEOUT): a null
 // array, for every list blocking command (BLMOVE too, as Redis 7.0 answers).

@@ -127,7 +127,9 @@ void ServerShard::touch_watchers(int db, std::string_view key, KeyEvent event) {
 
 void ServerShard::on_key_event(int db, KeyEvent event, std::string_view key) {
   touch_watchers(db, key, event);
-  if (event == KeyEvent::kModified || event == KeyEvent::kRenamedTo || event == KeyEvent::kMovedTo) {
+  // kDeleted too: an XREADGROUP blocked on a deleted stream is answered at once.
+  if (event == KeyEvent::kModified || event == KeyEvent::kRenamedTo || event == KeyEvent::kMovedTo ||
+      event == KeyEvent::kDeleted) {
     mark_ready(db, key);
   }
 }

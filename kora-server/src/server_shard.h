@@ -56,6 +56,10 @@ struct BlockedClient {
   // beyond the one it read from, not for any change). Unset: any value of
   // type `wants` serves it (the list commands). Runs on the key's shard.
   std::function<bool(std::string_view key, const core::Entry& e)> ready;
+  // When not empty, the error it is answered with as soon as a key it waits on
+  // is deleted or holds another type (XREADGROUP: Redis's UNBLOCKED the stream
+  // key no longer exists); otherwise such a client stays blocked.
+  std::string gone_error;
   // Answers the client; callable from any thread, must not block. `retry`: the
   // command could not be served where its key became ready (its other key is
   // on another shard): run it again from the start.

@@ -23,11 +23,6 @@ inline std::string join_nul(std::string_view a, std::string_view b) {
   return s;
 }
 
-// The key of XGROUP / XINFO subcommands: argv[2] (none for HELP).
-inline void container_key(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out) {
-  if (argv.size() >= 3 && !iequals(argv[1], "help")) out.push_back(2);
-}
-
 // Replies an id as a bulk string.
 inline void reply_id(CommandContext& ctx, core::StreamId id) { ctx.reply.bulk(id.str()); }
 

@@ -179,13 +179,15 @@ void xreadgroup_command(CommandContext& ctx) {
   }
   if (a->block_ms < 0) return ctx.reply.null_array();
   // Served when the stream gets an id beyond the group's last delivered one
-  // (or the group is gone: answered with NOGROUP).
+  // (or the group is gone: answered with NOGROUP); answered with an error when
+  // the key is deleted or overwritten by another type.
   auto ready = [group = std::string(group)](std::string_view, const core::Entry& e) {
     const auto& s = e.as<core::StreamValue>();
     auto it = s.groups().find(group);
     return it == s.groups().end() || s.last_id() > it->second.last_id;
   };
-  if (!block_client(ctx, keys, a->block_ms, core::ValueType::kStream, std::move(ready))) {
+  if (!block_client(ctx, keys, a->block_ms, core::ValueType::kStream, std::move(ready),
+                    core::error_message(Errc::kStreamKeyGone))) {
     ctx.reply.null_array();
   }
 }
@@ -372,7 +374,8 @@ void xautoclaim_command(CommandContext& ctx) {
 constexpr std::uint32_t kWriteDenyOom = kWrite;
 
 const std::array kStreamGroupCommands = {
-    CommandSpec{"xgroup", -2, kWrite, 0, 0, 0, xgroup_command, Fanout::kNone, nullptr, "@write @stream @slow", container_key},
+    // The key is argv[2] (none for HELP: argv is shorter).
+    CommandSpec{"xgroup", -2, kWrite, 2, 2, 1, xgroup_command, Fanout::kNone, nullptr, "@write @stream @slow"},
     CommandSpec{"xreadgroup", -7, kWrite | kBlocking | kMultiShard, 0, 0, 0, xreadgroup_command, Fanout::kNone, nullptr, "@write @stream @slow @blocking", xread_keys},
     CommandSpec{"xack", -4, kWrite | kFast, 1, 1, 1, xack_command, Fanout::kNone, nullptr, "@write @stream @fast"},
     CommandSpec{"xpending", -3, kReadOnly, 1, 1, 1, xpending_command, Fanout::kNone, nullptr, "@read @stream @slow"},

@@ -217,7 +217,7 @@ constexpr Subcommand kXinfoSubcommands[] = {
 void xinfo_command(CommandContext& ctx) { dispatch_subcommand(ctx, "xinfo", kXinfoSubcommands); }
 
 const std::array kStreamInfoCommands = {
-    CommandSpec{"xinfo", -2, kReadOnly, 0, 0, 0, xinfo_command, Fanout::kNone, nullptr, "@read @stream @slow", container_key},
+    CommandSpec{"xinfo", -2, kReadOnly, 2, 2, 1, xinfo_command, Fanout::kNone, nullptr, "@read @stream @slow"},
 };
 
 }  // namespace

@@ -193,6 +193,25 @@ B @read
 @blocked 0
 """
 
+SCENARIOS["xreadgroup_key_deleted_or_overwritten_while_blocked"] = """
+A XGROUP CREATE s g $ MKSTREAM
+B @send XREADGROUP GROUP g alice BLOCK 0 STREAMS s >
+C @send XREAD BLOCK 0 STREAMS s $
+@blocked 2
+A DEL s
+B @read
+@blocked 1
+A XGROUP CREATE s g $ MKSTREAM
+B @send XREADGROUP GROUP g alice BLOCK 0 STREAMS s >
+@blocked 2
+A SET s x
+B @read
+@blocked 1
+A DEL s
+A XADD s 1 f v
+C @read
+"""
+
 SCENARIOS["xreadgroup_timeout_and_other_group"] = """
 A XGROUP CREATE s g $ MKSTREAM
 A XGROUP CREATE s h $

@@ -119,6 +119,7 @@ enum class Errc : unsigned char {
   kStreamXautoclaimCount,  // ERR COUNT must be > 0
   kTimeoutNotInteger,  // ERR timeout is not an integer or out of range
   kStreamTooLarge,  // ERR Elements are too large to be stored
+  kStreamKeyGone,  // UNBLOCKED the stream key no longer exists
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
