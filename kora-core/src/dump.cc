@@ -52,8 +52,9 @@ Result<RestoredValue> parse_payload(std::string_view payload) {
   const TypeInfo* info = TypeRegistry::instance().find(v.type);
   if (!info || !info->deserialize) return bad;
   v.object = info->deserialize(covered.substr(3));
-  // An empty aggregate is never dumped.
-  if (!v.object || v.object->size() == 0) return bad;
+  // An empty aggregate is never dumped (an empty stream is: streams are kept
+  // when emptied).
+  if (!v.object || (v.object->size() == 0 && v.type != ValueType::kStream)) return bad;
   return v;
 }
 

@@ -259,6 +259,82 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR the ANY argument requires COUNT argument";
     case Errc::kSortNotDouble:
       return "ERR One or more scores can't be converted into double";
+    case Errc::kStreamInvalidId:
+      return "ERR Invalid stream ID specified as stream command argument";
+    case Errc::kStreamIdTooSmall:
+      return "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+    case Errc::kStreamIdZero:
+      return "ERR The ID specified in XADD must be greater than 0-0";
+    case Errc::kStreamExhausted:
+      return "ERR The stream has exhausted the last possible ID, unable to add more items";
+    case Errc::kStreamMaxlenMinid:
+      return "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+    case Errc::kStreamMaxlenNegative:
+      return "ERR The MAXLEN argument must be >= 0.";
+    case Errc::kStreamLimitNegative:
+      return "ERR The LIMIT argument must be >= 0.";
+    case Errc::kStreamLimitNoStrategy:
+      return "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+    case Errc::kStreamXtrimNoStrategy:
+      return "ERR syntax error, XTRIM must be called with a trimming strategy";
+    case Errc::kStreamLimitNoApprox:
+      return "ERR syntax error, LIMIT cannot be used without the special ~ option";
+    case Errc::kStreamInvalidStart:
+      return "ERR invalid start ID for the interval";
+    case Errc::kStreamInvalidEnd:
+      return "ERR invalid end ID for the interval";
+    case Errc::kStreamUnbalanced:
+      return "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+    case Errc::kStreamGroupOnlyXreadgroup:
+      return "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+    case Errc::kStreamNoackOnlyXreadgroup:
+      return "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+    case Errc::kStreamMissingGroup:
+      return "ERR Missing GROUP option for XREADGROUP";
+    case Errc::kStreamNoGroupRead: {
+      auto [key, group] = split_nul(a);
+      return "NOGROUP No such key '" + key + "' or consumer group '" + group + "' in XREADGROUP with GROUP option";
+    }
+    case Errc::kStreamDollarInGroup:
+      return "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
+    case Errc::kStreamGtOutsideGroup:
+      return "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+    case Errc::kStreamGroupGone:
+      return "NOGROUP the consumer group this client was blocked on no longer exists";
+    case Errc::kStreamEntriesAddedNegative:
+      return "ERR entries_added must be positive";
+    case Errc::kStreamSetIdBelowMaxDeletedArg:
+      return "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+    case Errc::kStreamSetIdBelowTop:
+      return "ERR The ID specified in XSETID is smaller than the target stream top item";
+    case Errc::kStreamEntriesAddedBelowLength:
+      return "ERR The entries_added specified in XSETID is smaller than the target stream length";
+    case Errc::kStreamEntriesReadInvalid:
+      return "ERR value for ENTRIESREAD must be positive or -1";
+    case Errc::kStreamXgroupNoKey:
+      return "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.";
+    case Errc::kStreamNoGroupForKey: {
+      auto [group, key] = split_nul(a);
+      return "NOGROUP No such consumer group '" + group + "' for key name '" + key + "'";
+    }
+    case Errc::kStreamBusyGroup:
+      return "BUSYGROUP Consumer Group name already exists";
+    case Errc::kStreamNoKeyOrGroup: {
+      auto [key, group] = split_nul(a);
+      return "NOGROUP No such key '" + key + "' or consumer group '" + group + "'";
+    }
+    case Errc::kStreamBadOptionArg:
+      return "ERR " + a;
+    case Errc::kStreamXclaimOption:
+      return "ERR Unrecognized XCLAIM option '" + a + "'";
+    case Errc::kStreamXautoclaimCount:
+      return "ERR COUNT must be > 0";
+    case Errc::kTimeoutNotInteger:
+      return "ERR timeout is not an integer or out of range";
+    case Errc::kStreamTooLarge:
+      return "ERR Elements are too large to be stored";
+    case Errc::kStreamKeyGone:
+      return "UNBLOCKED the stream key no longer exists";
   }
   return "ERR unknown error";
 }

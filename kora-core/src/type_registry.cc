@@ -7,6 +7,7 @@
 #include "kora/core/list_value.h"
 #include "kora/core/set_value.h"
 #include "kora/core/zset_value.h"
+#include "kora/core/stream_value.h"
 #include "payload.h"
 
 namespace kora::core {
@@ -108,6 +109,94 @@ std::unique_ptr<Object> deserialize_zset(std::string_view body) {
     if (std::isnan(score) || (z->add(m, score, ZSetValue::kNx, nullptr) & ZSetValue::kAdded) == 0) return nullptr;
   }
   return r.done() ? std::move(z) : nullptr;
+// Streams: length, last id, max deleted id, entries added, the nodes (master
+// id and encoded bytes), then the groups with their PELs and consumers.
+void put_id(std::string& out, StreamId id) {
+  put_varint(out, id.ms);
+  put_varint(out, id.seq);
+}
+
+bool get_id(Reader& r, StreamId& id) { return r.varint(id.ms) && r.varint(id.seq); }
+
+void serialize_stream(const Object& value, std::string& out) {
+  const auto& s = static_cast<const StreamValue&>(value);
+  put_varint(out, s.length());
+  put_id(out, s.last_id());
+  put_id(out, s.max_deleted_id());
+  put_varint(out, s.entries_added());
+  put_varint(out, s.nodes().size());
+  for (const auto& [master, node] : s.nodes()) {
+    put_id(out, master);
+    put_bytes(out, node.data);
+  }
+  put_varint(out, s.groups().size());
+  for (const auto& [name, g] : s.groups()) {
+    put_bytes(out, name);
+    put_id(out, g.last_id);
+    put_varint(out, static_cast<std::uint64_t>(g.entries_read + 1));  // -1 (unknown) as 0
+    put_varint(out, g.pel.size());
+    for (const auto& [id, n] : g.pel) {
+      put_id(out, id);
+      put_varint(out, static_cast<std::uint64_t>(n.delivery_time));
+      put_varint(out, n.delivery_count);
+      put_bytes(out, n.consumer);
+    }
+    put_varint(out, g.consumers.size());
+    for (const auto& [cname, c] : g.consumers) {
+      put_bytes(out, cname);
+      put_varint(out, static_cast<std::uint64_t>(c.seen_time));
+    }
+  }
+}
+
+std::unique_ptr<Object> deserialize_stream(std::string_view body) {
+  Reader r(body);
+  std::uint64_t length, added, nodes, ngroups;
+  StreamId last, max_deleted;
+  if (!r.varint(length) || !get_id(r, last) || !get_id(r, max_deleted) || !r.varint(added) || !r.count(nodes)) {
+    return nullptr;
+  }
+  std::map<StreamId, StreamValue::Node> parts;
+  for (std::uint64_t i = 0; i < nodes; ++i) {
+    StreamId master;
+    std::string_view data;
+    if (!get_id(r, master) || !r.bytes(data)) return nullptr;
+    parts[master].data.assign(data);
+  }
+  auto s = std::make_unique<StreamValue>();
+  if (parts.size() != nodes || !s->load(std::move(parts), length, last, max_deleted, added)) return nullptr;
+  if (!r.count(ngroups)) return nullptr;
+  for (std::uint64_t i = 0; i < ngroups; ++i) {
+    std::string_view name;
+    StreamGroup g;
+    std::uint64_t read, npel, nconsumers;
+    if (!r.bytes(name) || !get_id(r, g.last_id) || !r.varint(read) || !r.count(npel)) return nullptr;
+    g.entries_read = static_cast<std::int64_t>(read) - 1;
+    for (std::uint64_t j = 0; j < npel; ++j) {
+      StreamId id;
+      StreamNack n;
+      std::uint64_t time;
+      std::string_view consumer;
+      if (!get_id(r, id) || !r.varint(time) || !r.varint(n.delivery_count) || !r.bytes(consumer)) return nullptr;
+      n.delivery_time = static_cast<std::int64_t>(time);
+      n.consumer.assign(consumer);
+      g.pel.emplace(id, std::move(n));
+    }
+    if (!r.count(nconsumers)) return nullptr;
+    for (std::uint64_t j = 0; j < nconsumers; ++j) {
+      std::string_view cname;
+      std::uint64_t seen;
+      if (!r.bytes(cname) || !r.varint(seen)) return nullptr;
+      g.consumers[std::string(cname)].seen_time = static_cast<std::int64_t>(seen);
+    }
+    for (const auto& [id, n] : g.pel) {
+      auto c = g.consumers.find(n.consumer);
+      if (c == g.consumers.end()) return nullptr;  // every pending entry has its consumer
+      c->second.pel.insert(id);
+    }
+    if (!s->groups().emplace(std::string(name), std::move(g)).second) return nullptr;
+  }
+  return r.done() ? std::move(s) : nullptr;
 }
 
 }  // namespace
@@ -124,6 +213,9 @@ TypeRegistry::TypeRegistry() {
   add({ValueType::kSet, "set", serialize_set, deserialize_set});
   add({ValueType::kHash, "hash", serialize_hash, deserialize_hash});
   add({ValueType::kZSet, "zset", serialize_zset, deserialize_zset});
+  // Sorted sets register with their family (no value can hold one yet).
+  add({ValueType::kZSet, "zset"});
+  add({ValueType::kStream, "stream", serialize_stream, deserialize_stream});
 }
 
 bool TypeRegistry::add(const TypeInfo& info) {

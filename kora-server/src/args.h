@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -132,6 +133,16 @@ inline std::string subcommand_error_detail(const CommandContext& ctx, std::strin
 // its own parser does not accept.
 inline void reply_subcommand_syntax(CommandContext& ctx, std::string_view container) {
   ctx.reply.error(core::error_message(core::Errc::kSubcommandSyntax, subcommand_error_detail(ctx, container)));
+}
+
+// Replies Redis's addReplyHelp: "<CONTAINER> <subcommand> [<arg> [value] [opt]
+// ...]. Subcommands are:" then `lines`, each a status reply.
+inline void reply_help(CommandContext& ctx, std::string_view container, std::initializer_list<std::string_view> lines) {
+  ctx.reply.array(lines.size() + 1);
+  std::string first(container);
+  for (char& c : first) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.reply.simple(first + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (std::string_view l : lines) ctx.reply.simple(l);
 }
 
 // Finds argv[1] among `subs` and runs it after the arity check; otherwise replies

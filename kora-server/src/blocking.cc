@@ -23,13 +23,16 @@ core::Result<std::int64_t> parse_timeout(std::string_view arg, std::int64_t now_
 }
 
 bool block_client(CommandContext& ctx, std::span<const std::string_view> keys,
-                  std::int64_t deadline_ms, core::ValueType wants) {
+                  std::int64_t deadline_ms, core::ValueType wants,
+                  std::function<bool(std::string_view, const core::Entry&)> ready, std::string gone_error) {
   const CallEnv* env = ctx.env;
   if (!env || !env->blocker || env->no_block || !env->serve_key.empty()) return false;
   const std::shared_ptr<BlockedClient>& client = env->blocker;
   client->db = ctx.db_index;
   client->deadline_ms = deadline_ms;
   client->wants = wants;
+  client->ready = std::move(ready);
+  client->gone_error = std::move(gone_error);
   client->keys.clear();
   for (std::string_view key : keys) {
     const core::ShardId s = ctx.engine.shard_for(key);
@@ -86,10 +89,18 @@ void serve_blocked_clients(core::ShardEngine& engine, core::Shard& shard, Server
   const std::int64_t now = core::now_ms();
   while (st.has_ready()) {
     for (auto& [db, key] : st.take_ready()) {
-      while (std::shared_ptr<BlockedClient> c = st.first_waiter(db, key)) {
+      for (const std::shared_ptr<BlockedClient>& c : st.waiters(db, key)) {
         const core::Entry* e = shard.db(db).peek(key);
-        if (!e || core::Db::is_expired(*e, now) || e->type() != c->wants) break;
-        st.pop_waiter(db, key);
+        if (!e || core::Db::is_expired(*e, now) || e->type() != c->wants) {
+          if (c->gone_error.empty()) continue;  // stays blocked
+          st.unblock(db, key, c.get());
+          std::string reply;
+          protocol::ReplyWriter(&reply, c->resp).error(c->gone_error);
+          answer_blocked(engine, c, std::move(reply));
+          continue;
+        }
+        if (c->ready && !c->ready(key, *e)) continue;  // stays blocked
+        st.unblock(db, key, c.get());
         if (!c->try_claim()) continue;  // timed out or unblocked meanwhile
         release_blocked(engine, c);
         if (!servable_here(*c, engine, shard.id())) {

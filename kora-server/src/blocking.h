@@ -25,6 +25,7 @@
 // message to each (until then they are skipped: claimed).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -48,8 +49,12 @@ core::Result<std::int64_t> parse_timeout(std::string_view arg, std::int64_t now_
 // a value of type `wants`, until `deadline_ms`. Returns false when this run may
 // not block (inside MULTI/EXEC, a serve, or a caller with no blocker): the
 // handler then replies as on a timeout.
+// `ready` (optional) tells, on a key's shard, whether a write made this client
+// servable (BlockedClient::ready); `gone_error`: BlockedClient::gone_error.
 bool block_client(CommandContext& ctx, std::span<const std::string_view> keys,
-                  std::int64_t deadline_ms, core::ValueType wants);
+                  std::int64_t deadline_ms, core::ValueType wants,
+                  std::function<bool(std::string_view, const core::Entry&)> ready = {},
+                  std::string gone_error = {});
 
 // The reply of `spec` when it times out (or CLIENT UNBLOCK ... TIMEOUT): a null
 // array, for every list blocking command (BLMOVE too, as Redis 7.0 answers).

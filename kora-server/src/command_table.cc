@@ -39,6 +39,9 @@ CommandTable::CommandTable() {
   add(bitmap_commands());
   add(geo_commands());
   add(sort_commands());
+  add(stream_commands());
+  add(stream_group_commands());
+  add(stream_info_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

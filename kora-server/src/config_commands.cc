@@ -45,12 +45,14 @@ const std::vector<ConfigParam>& params() {
       {"latency-tracking", {}, &st.latency_tracking, 0, 1, {}, Kind::kBool},
       {"latency-tracking-info-percentiles", {}, nullptr, 0, 0, {}, Kind::kPercentiles},
       {"hash-max-listpack-entries", "hash-max-ziplist-entries", &l.hash_max_listpack_entries, 0, LLONG_MAX, {}},
-      {"hash-max-listpack-value", "hash-max-ziplist-value", &l.hash_max_listpack_value, 0, LLONG_MAX, {}},
+      {"hash-max-listpack-value", "hash-max-ziplist-value", &l.hash_max_listpack_value, 0, LLONG_MAX, {}, Kind::kMemory},
       {"set-max-intset-entries", {}, &l.set_max_intset_entries, 0, LLONG_MAX, {}},
       {"list-max-listpack-size", "list-max-ziplist-size", &l.list_max_listpack_size, INT_MIN, INT_MAX, {}},
       {"zset-max-listpack-entries", "zset-max-ziplist-entries", &l.zset_max_listpack_entries, 0, LLONG_MAX, {}},
-      {"zset-max-listpack-value", "zset-max-ziplist-value", &l.zset_max_listpack_value, 0, LLONG_MAX, {}},
+      {"zset-max-listpack-value", "zset-max-ziplist-value", &l.zset_max_listpack_value, 0, LLONG_MAX, {}, Kind::kMemory},
       {"hll-sparse-max-bytes", {}, &l.hll_sparse_max_bytes, 0, LLONG_MAX, {}, Kind::kMemory},
+      {"stream-node-max-bytes", {}, &l.stream_node_max_bytes, 0, LONG_MAX, {}, Kind::kMemory},
+      {"stream-node-max-entries", {}, &l.stream_node_max_entries, 0, LLONG_MAX, {}},
       // Facts of this build, reported for clients that ask; settable only to
       // the value they have.
       {"databases", {}, nullptr, 0, 0, "16"},
@@ -217,16 +219,7 @@ void config_set(CommandContext& ctx) {
       continue;
     }
     auto v = to_int(ctx.argv[i + 1]);
-    if (!v) {
-      // Redis reports an integer outside long long's range as out of range.
-      std::string_view t = ctx.argv[i + 1];
-      bool digits = !t.empty() && t.find_first_not_of("-0123456789") == std::string_view::npos;
-      if (digits && t.size() > 18) {
-        return failed(ctx.argv[i], "argument must be between " + std::to_string(p->min) + " and " +
-                                       std::to_string(p->max) + " inclusive");
-      }
-      return failed(ctx.argv[i], "argument couldn't be parsed into an integer");
-    }
+    if (!v) return failed(ctx.argv[i], "argument couldn't be parsed into an integer");
     if (*v < p->min || *v > p->max) {
       return failed(ctx.argv[i], "argument must be between " + std::to_string(p->min) + " and " +
                                      std::to_string(p->max) + " inclusive");

@@ -89,29 +89,14 @@ void ServerShard::unblock(int db, std::string_view key, const BlockedClient* cli
   update_listening();
 }
 
-std::shared_ptr<BlockedClient> ServerShard::first_waiter(int db, const std::string& key) {
+std::vector<std::shared_ptr<BlockedClient>> ServerShard::waiters(int db, const std::string& key) {
+  std::vector<std::shared_ptr<BlockedClient>> out;
   auto it = blocked_[db].find(key);
-  if (it == blocked_[db].end()) return nullptr;
-  auto& q = it->second;
-  while (!q.empty() && q.front()->done.load(std::memory_order_acquire)) {
-    q.pop_front();
-    --blocked_count_;
+  if (it == blocked_[db].end()) return out;
+  for (const auto& c : it->second) {
+    if (!c->done.load(std::memory_order_acquire)) out.push_back(c);
   }
-  if (q.empty()) {
-    blocked_[db].erase(it);
-    update_listening();
-    return nullptr;
-  }
-  return q.front();
-}
-
-void ServerShard::pop_waiter(int db, const std::string& key) {
-  auto it = blocked_[db].find(key);
-  if (it == blocked_[db].end() || it->second.empty()) return;
-  it->second.pop_front();
-  --blocked_count_;
-  if (it->second.empty()) blocked_[db].erase(it);
-  update_listening();
+  return out;
 }
 
 void ServerShard::mark_ready(int db, std::string_view key) {
@@ -142,7 +127,9 @@ void ServerShard::touch_watchers(int db, std::string_view key, KeyEvent event) {
 
 void ServerShard::on_key_event(int db, KeyEvent event, std::string_view key) {
   touch_watchers(db, key, event);
-  if (event == KeyEvent::kModified || event == KeyEvent::kRenamedTo || event == KeyEvent::kMovedTo) {
+  // kDeleted too: an XREADGROUP blocked on a deleted stream is answered at once.
+  if (event == KeyEvent::kModified || event == KeyEvent::kRenamedTo || event == KeyEvent::kMovedTo ||
+      event == KeyEvent::kDeleted) {
     mark_ready(db, key);
   }
 }

@@ -51,6 +51,15 @@ struct BlockedClient {
   std::int64_t deadline_ms = 0;   // 0: forever
   core::ValueType wants = core::ValueType::kList;  // the type that can serve it
   std::vector<std::pair<core::ShardId, std::string>> keys;  // where it is registered
+  // When set, whether a write to `key` (holding `e`, of type `wants`) can
+  // serve it; a waiter it says no to stays blocked (XREAD waits for an id
+  // beyond the one it read from, not for any change). Unset: any value of
+  // type `wants` serves it (the list commands). Runs on the key's shard.
+  std::function<bool(std::string_view key, const core::Entry& e)> ready;
+  // When not empty, the error it is answered with as soon as a key it waits on
+  // is deleted or holds another type (XREADGROUP: Redis's UNBLOCKED the stream
+  // key no longer exists); otherwise such a client stays blocked.
+  std::string gone_error;
   // Answers the client; callable from any thread, must not block. `retry`: the
   // command could not be served where its key became ready (its other key is
   // on another shard): run it again from the start.
@@ -146,9 +155,8 @@ class alignas(64) ServerShard final : public core::ShardModuleState, public core
   bool has_ready() const { return !ready_.empty(); }
   // The same, as a flag the execution wrapper checks inline after each run.
   const bool* ready_flag() const { return &any_ready_; }
-  // The first live waiter on `key`, or nullptr; drops claimed ones on the way.
-  std::shared_ptr<BlockedClient> first_waiter(int db, const std::string& key);
-  void pop_waiter(int db, const std::string& key);
+  // The live waiters on `key`, in arrival order (a copy: serving may change the queue).
+  std::vector<std::shared_ptr<BlockedClient>> waiters(int db, const std::string& key);
   bool serving = false;  // re-entrancy guard of serve_blocked_clients
 
   // KeyListener

@@ -20,14 +20,6 @@ void for_each_shard(CommandContext& ctx, F&& fn) {
   for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) fn(ServerShard::of(ctx.engine.shard(s)));
 }
 
-void reply_help(CommandContext& ctx, std::string_view container, std::initializer_list<std::string_view> lines) {
-  ctx.reply.array(lines.size() + 1);
-  std::string first(container);
-  for (char& c : first) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  ctx.reply.simple(first + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (std::string_view l : lines) ctx.reply.simple(l);
-}
-
 // Every shard's slow log, newest first, cut to slowlog-max-len: each shard
 // keeps that many of its own, the server as a whole that many in all.
 std::vector<const SlowlogEntry*> slowlog_entries(CommandContext& ctx) {

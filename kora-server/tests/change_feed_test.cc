@@ -123,6 +123,39 @@ TEST_CASE("no consumer: nothing is built, the feed stays silent") {
   CHECK(all[0].argv == std::vector<std::string>{"SET", "b", "2", "NX"});
 }
 
+TEST_CASE("stream commands are published as Redis propagates them") {
+  Node node(1);
+  Recorder r;
+  node.record(r);
+  node.run({"XADD", "s", "*", "f", "v"});
+  auto xadd = effect_of(r, "XADD");
+  REQUIRE(xadd.size() == 5);
+  CHECK(xadd[2] != "*");
+  CHECK(xadd[2].find('-') != std::string::npos);
+  for (int i = 0; i < 5; ++i) node.run({"XADD", "t", std::to_string(i + 1), "f", "v"});
+  node.run({"XADD", "t", "MAXLEN", "~", "2", "LIMIT", "100", "9-*", "f", "v"});
+  CHECK(r.all().back().argv == std::vector<std::string>{"XADD", "t", "MAXLEN", "=", "6", "9-0", "f", "v"});
+  node.run({"XGROUP", "CREATE", "t", "g", "0"});
+  node.run({"XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "t", ">"});
+  auto all = r.all();
+  REQUIRE(all.size() >= 3);
+  const auto& create = all[all.size() - 3].argv;
+  CHECK(create == std::vector<std::string>{"XGROUP", "CREATECONSUMER", "t", "g", "alice"});
+  const auto& claim = all[all.size() - 2].argv;
+  REQUIRE(claim.size() == 14);
+  CHECK(claim[0] == "XCLAIM");
+  CHECK(claim[5] == "1-0");
+  CHECK(claim[6] == "TIME");
+  CHECK(claim[9] == "1");
+  CHECK(claim[13] == "1-0");
+  CHECK(all.back().argv == std::vector<std::string>{"XGROUP", "SETID", "t", "g", "1-0", "ENTRIESREAD", "1"});
+  // A read that delivers nothing publishes nothing.
+  const std::size_t before = r.all().size();
+  node.run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "t", "1-0"});
+  node.run({"XREAD", "STREAMS", "t", "0"});
+  CHECK(r.all().size() == before);
+}
+
 TEST_CASE("non-deterministic commands are published as their deterministic effect") {
   Node node(1);
   Recorder r;

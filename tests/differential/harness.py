@@ -14,6 +14,10 @@ A scenario is a list of lines (from cases/*.txt or a Python list). Each line is 
         @type   only the reply type byte is compared (INFO, COMMAND COUNT, CLIENT ID...)
         @hello  HELLO reply compared with the value of "id" masked
         @esc    each argument is Python-escape-decoded first ("a\\x00b" -> a NUL b)
+        @idle   times that depend on the clock masked, anywhere in the reply: the
+                integer after a "seen-time" or "idle" field name (XINFO), and the
+                third element of [id, consumer, idle, count] (XPENDING's entries),
+                and a current unix-ms time as the second of [id, time, count]
     @raw  <python bytes literal>    send these exact bytes, compare one reply
     @rawn N <python bytes literal>  send these exact bytes, compare N replies
     @send <python bytes literal>    send these exact bytes, read nothing
@@ -34,7 +38,7 @@ import time
 
 from resp import ConnectionClosed, RespConn
 
-MODIFIERS = {"@ttl", "@sort", "@type", "@hello", "@esc"}
+MODIFIERS = {"@ttl", "@sort", "@type", "@hello", "@esc", "@idle"}
 
 
 class Divergence(AssertionError):
@@ -48,7 +52,28 @@ def _sign_class(reply):
     return reply.raw
 
 
+def _mask_idle(reply):
+    """reply.raw with its clock-dependent integers masked (see @idle)."""
+    if reply.kind not in "*%~" or not reply.value:
+        return reply.raw
+    items = list(reply.value)
+    header = reply.raw[: reply.raw.index(b"\r\n") + 2]
+    pending_shape = len(items) == 4 and [e.kind for e in items] == ["$", "$", ":", ":"]
+    consumer_pel_shape = len(items) == 3 and [e.kind for e in items] == ["$", ":", ":"]
+    out = []
+    for i, e in enumerate(items):
+        after_name = i > 0 and items[i - 1].kind == "$" and items[i - 1].value in (b"seen-time", b"idle")
+        clock = consumer_pel_shape and i == 1 and e.value > 10**12  # a unix-ms time of now
+        if e.kind == ":" and (after_name or (pending_shape and i == 2) or clock):
+            out.append(b":<time>\r\n")
+        else:
+            out.append(_mask_idle(e))
+    return header + b"".join(out)
+
+
 def normalize(reply, mods):
+    if "@idle" in mods:
+        return _mask_idle(reply)
     if "@type" in mods:
         return reply.kind.encode()
     if "@ttl" in mods:

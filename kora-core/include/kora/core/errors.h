@@ -122,6 +122,41 @@ enum class Errc : unsigned char {
   kGeoByOne,          // ERR exactly one of BYRADIUS and BYBOX can be specified for <cmd>
   kGeoAnyNeedsCount,  // ERR the ANY argument requires COUNT argument
   kSortNotDouble,     // ERR One or more scores can't be converted into double
+  kStreamInvalidId,  // ERR Invalid stream ID specified as stream command argument
+  kStreamIdTooSmall,  // ERR The ID specified in XADD is equal or smaller than the target stream top item
+  kStreamIdZero,  // ERR The ID specified in XADD must be greater than 0-0
+  kStreamExhausted,  // ERR The stream has exhausted the last possible ID, unable to add more items
+  kStreamMaxlenMinid,  // ERR syntax error, MAXLEN and MINID options at the same time are not compatible
+  kStreamMaxlenNegative,  // ERR The MAXLEN argument must be >= 0.
+  kStreamLimitNegative,  // ERR The LIMIT argument must be >= 0.
+  kStreamLimitNoStrategy,  // ERR syntax error, LIMIT cannot be used without specifying a trimming strategy
+  kStreamXtrimNoStrategy,  // ERR syntax error, XTRIM must be called with a trimming strategy
+  kStreamLimitNoApprox,  // ERR syntax error, LIMIT cannot be used without the special ~ option
+  kStreamInvalidStart,  // ERR invalid start ID for the interval
+  kStreamInvalidEnd,  // ERR invalid end ID for the interval
+  kStreamUnbalanced,  // ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.
+  kStreamGroupOnlyXreadgroup,  // ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.
+  kStreamNoackOnlyXreadgroup,  // ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.
+  kStreamMissingGroup,  // ERR Missing GROUP option for XREADGROUP
+  kStreamNoGroupRead,  // NOGROUP No such key '<key>' or consumer group '<group>' in XREADGROUP with GROUP option (arg: "<key>\0<group>")
+  kStreamDollarInGroup,  // ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.
+  kStreamGtOutsideGroup,  // ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.
+  kStreamGroupGone,  // NOGROUP the consumer group this client was blocked on no longer exists
+  kStreamEntriesAddedNegative,  // ERR entries_added must be positive
+  kStreamSetIdBelowMaxDeletedArg,  // ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id
+  kStreamSetIdBelowTop,  // ERR The ID specified in XSETID is smaller than the target stream top item
+  kStreamEntriesAddedBelowLength,  // ERR The entries_added specified in XSETID is smaller than the target stream length
+  kStreamEntriesReadInvalid,  // ERR value for ENTRIESREAD must be positive or -1
+  kStreamXgroupNoKey,  // ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.
+  kStreamNoGroupForKey,  // NOGROUP No such consumer group '<group>' for key name '<key>' (arg: "<group>\0<key>")
+  kStreamBusyGroup,  // BUSYGROUP Consumer Group name already exists
+  kStreamNoKeyOrGroup,  // NOGROUP No such key '<key>' or consumer group '<group>' (arg: "<key>\0<group>")
+  kStreamBadOptionArg,  // ERR <text> (arg: the text, e.g. "Invalid min-idle-time argument for XCLAIM")
+  kStreamXclaimOption,  // ERR Unrecognized XCLAIM option '<opt>'
+  kStreamXautoclaimCount,  // ERR COUNT must be > 0
+  kTimeoutNotInteger,  // ERR timeout is not an integer or out of range
+  kStreamTooLarge,  // ERR Elements are too large to be stored
+  kStreamKeyGone,  // UNBLOCKED the stream key no longer exists
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

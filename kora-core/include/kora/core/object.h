@@ -18,7 +18,7 @@ namespace kora::core {
 
 // A value's type: the built-in ones by name; any other id (up to 15) is a type
 // registered at run time (type_registry.h).
-enum class ValueType : unsigned char { kString, kList, kSet, kZSet, kHash };
+enum class ValueType : unsigned char { kString, kList, kSet, kZSet, kHash, kStream };
 
 // The name TYPE reports for `t` ("string", "list", ... or a module type's
 // registered name), from the type registry.
@@ -50,6 +50,8 @@ struct EncodingLimits {
   std::atomic<std::int64_t> zset_max_listpack_value{64};
   // Bytes a sparse HyperLogLog may reach before it turns dense (hll_format.h).
   std::atomic<std::int64_t> hll_sparse_max_bytes{3000};
+  std::atomic<std::int64_t> stream_node_max_bytes{4096};   // 0: no limit
+  std::atomic<std::int64_t> stream_node_max_entries{100};  // 0: no limit
 
   static EncodingLimits& instance();
 };

@@ -8,8 +8,8 @@
 // type's contract with the keyspace.
 //
 // Ids: a record keeps its type in 4 bits, so there are 16. The built-in types
-// take 0..4 (ValueType's named values, Redis's order), 5..7 are reserved for
-// the rest of Redis's data model (streams...), and modules get 8..15 from
+// take 0..5 (ValueType's named values, Redis's order; 5 is the stream), 6..7
+// are reserved for the rest of Redis's data model, and modules get 8..15 from
 // allocate().
 //
 // Thread-safety: register types before the engine serves them (a module does it

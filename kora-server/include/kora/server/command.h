@@ -218,5 +218,8 @@ std::span<const CommandSpec> admin_commands();
 std::span<const CommandSpec> bitmap_commands();
 std::span<const CommandSpec> geo_commands();
 std::span<const CommandSpec> sort_commands();
+std::span<const CommandSpec> stream_commands();
+std::span<const CommandSpec> stream_group_commands();
+std::span<const CommandSpec> stream_info_commands();
 
 }  // namespace kora::server
