@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 
 #include "kora/core/hash_value.h"
 #include "kora/core/list_value.h"
@@ -85,10 +86,14 @@ std::unique_ptr<Object> deserialize_set(std::string_view body) {
   return r.done() ? std::move(set) : nullptr;
 }
 
-// Sorted sets: a count, then member/score pairs in order (the score as its 8
-// bytes). Loaded as Redis's RDB loader does: a listpack when it fits.
+// Sorted sets: the encoding (0 listpack, 1 skiplist), a count, then
+// member/score pairs in order (the score as its 8 bytes). Loaded as Redis's
+// RDB loader does: a listpack stays one unless it has more entries than
+// zset-max-listpack-entries; a skiplist becomes a listpack when it fits both
+// limits.
 void serialize_zset(const Object& value, std::string& out) {
   const auto& z = static_cast<const ZSetValue&>(value);
+  out.push_back(z.is_listpack() ? '\0' : '\1');
   put_varint(out, z.size());
   z.for_each([&out](const ZItem& it) {
     put_bytes(out, it.member);
@@ -97,18 +102,34 @@ void serialize_zset(const Object& value, std::string& out) {
 }
 
 std::unique_ptr<Object> deserialize_zset(std::string_view body) {
-  Reader r(body);
+  if (body.empty() || static_cast<unsigned char>(body[0]) > 1) return nullptr;
+  const bool listpack = body[0] == '\0';
+  Reader r(body.substr(1));
   std::uint64_t n;
   std::string_view m, s;
   if (!r.count(n)) return nullptr;
-  auto z = ZSetValue::for_size(n);
+  auto z = std::make_unique<ZSetValue>(!listpack);
+  std::unordered_set<std::string_view> seen;
+  double last_score = 0;
+  std::string_view last_member;
   for (std::uint64_t i = 0; i < n; ++i) {
     if (!r.bytes(m) || !r.bytes(s) || s.size() != sizeof(double)) return nullptr;
     double score;
     std::memcpy(&score, s.data(), sizeof score);
-    if (std::isnan(score) || (z->add(m, score, ZSetValue::kNx, nullptr) & ZSetValue::kAdded) == 0) return nullptr;
+    // An untrusted payload: scores are numbers, in order, members distinct.
+    if (std::isnan(score) || !seen.insert(m).second) return nullptr;
+    if (i > 0 && (score < last_score || (score == last_score && compare_members(m, last_member) <= 0))) return nullptr;
+    z->append_sorted(m, score);
+    last_score = score;
+    last_member = m;
   }
-  return r.done() ? std::move(z) : nullptr;
+  if (!r.done()) return nullptr;
+  const auto max_entries = EncodingLimits::instance().zset_max_listpack_entries.load(std::memory_order_relaxed);
+  if (listpack && static_cast<std::int64_t>(n) > max_entries) z->convert_to_skiplist();
+  if (!listpack) z->convert_to_listpack_if_fits();
+  return z;
+}
+
 // Streams: length, last id, max deleted id, entries added, the nodes (master
 // id and encoded bytes), then the groups with their PELs and consumers.
 void put_id(std::string& out, StreamId id) {

@@ -391,7 +391,7 @@ Result<std::vector<ScoredMember>> op_zrandmember_count(Db& db, std::string_view 
     return out;
   }
   const auto n = static_cast<std::uint64_t>(count);
-  if (n >= size) return collect(*z, 0, false, size);
+  if (n >= size) return collect(*z, size - 1, true, size);  // Redis's zui iterator walks from the tail
   // Distinct members: a uniform sample of ranks. Few: draw and reject
   // duplicates; many: Fisher-Yates over all ranks.
   std::vector<std::size_t> ranks;

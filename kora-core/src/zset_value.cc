@@ -29,10 +29,11 @@ int random_level() {
 }
 
 // A score stored as a zigzag varint when it is an integer a double holds
-// exactly (and not -0).
+// exactly. -0 becomes 0, as in Redis's listpack (which stores d2string's "-0"
+// as the integer 0).
 bool int_score(double s, std::int64_t* out) {
   if (!(s > -9007199254740992.0 && s < 9007199254740992.0)) return false;
-  if (std::trunc(s) != s || (s == 0 && std::signbit(s))) return false;
+  if (std::trunc(s) != s) return false;
   *out = static_cast<std::int64_t>(s);
   return true;
 }
@@ -391,6 +392,29 @@ std::optional<ZSetValue::LpEntry> ZSetValue::lp_find(std::string_view member) co
   return std::nullopt;
 }
 
+void ZSetValue::lp_encode(std::string& out, std::string_view member, double score) {
+  unsigned char buf[24];
+  std::int64_t iv;
+  const bool is_int = int_score(score, &iv);
+  out.append(reinterpret_cast<const char*>(buf),
+             varint::put(buf, (static_cast<std::uint64_t>(member.size()) << 1) | (is_int ? 1 : 0)));
+  out.append(member);
+  if (is_int) {
+    out.append(reinterpret_cast<const char*>(buf), varint::put(buf, zigzag(iv)));
+  } else {
+    out.append(reinterpret_cast<const char*>(&score), sizeof score);
+  }
+}
+
+void ZSetValue::append_sorted(std::string_view member, double score) {
+  if (skiplist_) {
+    sl_insert(member, score);
+  } else {
+    lp_encode(lp_, member, score);
+  }
+  ++size_;
+}
+
 void ZSetValue::lp_insert(std::string_view member, double score) {
   std::size_t pos = lp_.size();
   for (std::size_t off = 0; off < lp_.size();) {
@@ -401,18 +425,8 @@ void ZSetValue::lp_insert(std::string_view member, double score) {
     }
     off = e.next;
   }
-  unsigned char buf[24];
-  std::int64_t iv;
-  const bool is_int = int_score(score, &iv);
-  std::size_t hn = varint::put(buf, (static_cast<std::uint64_t>(member.size()) << 1) | (is_int ? 1 : 0));
-  std::string bytes(reinterpret_cast<const char*>(buf), hn);
-  bytes.append(member);
-  if (is_int) {
-    std::size_t n = varint::put(buf, zigzag(iv));
-    bytes.append(reinterpret_cast<const char*>(buf), n);
-  } else {
-    bytes.append(reinterpret_cast<const char*>(&score), sizeof score);
-  }
+  std::string bytes;
+  lp_encode(bytes, member, score);
   lp_.insert(pos, bytes);
 }
 
@@ -743,19 +757,7 @@ void ZSetValue::convert_to_listpack_if_fits() {
     return;
   }
   std::string lp;
-  unsigned char buf[24];
-  for (const Node* n = sl_->first(); n; n = n->lv()[0].forward) {
-    std::int64_t iv;
-    const bool is_int = int_score(n->score, &iv);
-    std::string_view m = n->member();
-    lp.append(reinterpret_cast<const char*>(buf), varint::put(buf, (static_cast<std::uint64_t>(m.size()) << 1) | (is_int ? 1 : 0)));
-    lp.append(m);
-    if (is_int) {
-      lp.append(reinterpret_cast<const char*>(buf), varint::put(buf, zigzag(iv)));
-    } else {
-      lp.append(reinterpret_cast<const char*>(&n->score), sizeof n->score);
-    }
-  }
+  for (const Node* n = sl_->first(); n; n = n->lv()[0].forward) lp_encode(lp, n->member(), n->score);
   sl_.reset();
   skiplist_ = false;
   lp_ = std::move(lp);

@@ -13,12 +13,17 @@ namespace kora::server {
 core::Result<std::int64_t> parse_timeout(std::string_view arg, std::int64_t now_ms) {
   auto seconds = core::parse_long_double(arg);
   if (!seconds || std::isnan(*seconds)) return core::Errc::kTimeoutNotFloat;
-  const long double ms = *seconds * 1000.0L;
-  if (ms > static_cast<long double>(LLONG_MAX)) return core::Errc::kTimeoutOutOfRange;
-  const auto tval = static_cast<std::int64_t>(std::ceil(ms));  // as Redis: rounded up
+  // Redis 7.0: tval = (long long) ceill(seconds * 1000). Out of long long's
+  // range (infinity included) the x86-64 conversion yields LLONG_MIN, so such
+  // a timeout is "negative", not "out of range".
+  const long double ms = std::ceil(*seconds * 1000.0L);
+  if (!(ms < 9223372036854775808.0L) || ms < -9223372036854775808.0L) return core::Errc::kTimeoutNegative;
+  const auto tval = static_cast<std::int64_t>(ms);
   if (tval < 0) return core::Errc::kTimeoutNegative;
   if (tval == 0) return std::int64_t{0};
-  if (tval > LLONG_MAX - now_ms) return core::Errc::kTimeoutOutOfRange;
+  // Redis adds the time without a check (and wraps); a deadline past the
+  // clock's range never comes.
+  if (tval > LLONG_MAX - now_ms) return std::int64_t{LLONG_MAX};
   return tval + now_ms;
 }
 

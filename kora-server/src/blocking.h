@@ -42,7 +42,8 @@ namespace kora::server {
 // A blocking command's timeout argument (seconds, a float; 0 = forever) as an
 // absolute deadline in ms (0 = forever), as Redis 7.0's
 // getTimeoutFromObjectOrReply reads it. Errors: kTimeoutNotFloat,
-// kTimeoutNegative, kTimeoutOutOfRange.
+// kTimeoutNegative (also for a value beyond long long's range in ms, as Redis
+// 7.0's conversion makes it negative).
 core::Result<std::int64_t> parse_timeout(std::string_view arg, std::int64_t now_ms);
 
 // Registers ctx's client as blocked on `keys` (in db ctx.db_index), waiting for

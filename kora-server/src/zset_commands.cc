@@ -189,8 +189,7 @@ void zpop_generic(CommandContext& ctx, bool max) {
   const bool counted = ctx.argv.size() == 3;
   if (counted) {
     auto c = to_int(ctx.argv[2]);
-    if (!c) return ctx.error(Errc::kNotInteger);
-    if (*c < 0) return ctx.error(Errc::kMustBePositive);
+    if (!c || *c < 0) return ctx.error(Errc::kMustBePositive);  // getPositiveLongFromObjectOrReply
     count = static_cast<std::size_t>(*c);
   }
   if (count == 0) {

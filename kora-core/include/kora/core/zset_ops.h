@@ -121,7 +121,8 @@ Result<std::optional<std::vector<ScoredMember>>> op_zpop(Db& db, std::string_vie
 // ZRANDMEMBER key: one uniformly random member, nullopt when absent.
 Result<std::optional<std::string>> op_zrandmember(Db& db, std::string_view key, std::int64_t now_ms);
 // ZRANDMEMBER key count: count >= 0: min(count, size) distinct members (the
-// whole set in order when count >= size); count < 0: |count| members drawn
+// whole set from the highest down when count >= size, as Redis's zui iterator
+// walks it); count < 0: |count| members drawn
 // uniformly with repetition. Precondition: count > INT64_MIN.
 Result<std::vector<ScoredMember>> op_zrandmember_count(Db& db, std::string_view key, std::int64_t count,
                                                        std::int64_t now_ms);

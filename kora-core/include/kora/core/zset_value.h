@@ -133,6 +133,12 @@ class ZSetValue final : public Object {
   // Removes the elements of ranks [from, to]. Precondition: from <= to < size().
   void erase_ranks(std::size_t from, std::size_t to);
 
+  // Appends an element greater, in (score, member) order, than every element
+  // present and not present itself, in the current encoding with no
+  // conversion check (loaders: RESTORE, snapshots). Preconditions are the
+  // caller's.
+  void append_sorted(std::string_view member, double score);
+
   // Converts to the skiplist encoding (no-op when already one).
   void convert_to_skiplist();
   // Converts a skiplist back to a listpack when it fits the listpack limits
@@ -160,6 +166,7 @@ class ZSetValue final : public Object {
   LpEntry lp_decode(std::size_t offset) const;
   std::optional<LpEntry> lp_find(std::string_view member) const;
   void lp_insert(std::string_view member, double score);
+  static void lp_encode(std::string& out, std::string_view member, double score);
   void lp_erase(const LpEntry& e);
   // Offsets of every entry, in order (reverse walks).
   std::vector<std::size_t> lp_offsets() const;
