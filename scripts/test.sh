@@ -12,6 +12,10 @@ fi
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kora-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+# Paths relative to the checkout in the cache keys: another clone or worktree
+# of the project hits the same entries.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 start=$(date +%s)
 for workflow in gcc-release clang-release asan tsan; do
