@@ -7,6 +7,8 @@ Workloads (--types, comma separated; default strings,hashes):
   zset-small  N sorted-set members in N/100 sets of 100 ("member:%08d", integer
               scores): the compact (listpack) encoding
   zset-large  N members in one sorted set (same members, scores i/3): the skiplist
+  stream      N entries in one stream (explicit ids <i+1>-0, fields sensor/temp,
+              values "s1"/<i>): XADD as a sensor feed writes it
 Each is loaded into a fresh redis-server and a fresh kora-cli through
 `redis-cli --pipe`; the report is (RSS after - RSS before) / N, read from
 /proc/<pid>/status.
@@ -61,6 +63,7 @@ WORKLOADS = {
     "hashes": ("small hashes (3 fields)", lambda n: n),
     "zset-small": ("sorted-set members, sets of 100 (listpack)", lambda n: n // 100),
     "zset-large": ("sorted-set members, one set (skiplist)", lambda n: 1),
+    "stream": ("stream entries, one stream (2 fields)", lambda n: 1),
 }
 
 
@@ -88,6 +91,9 @@ def write_workload(kind, n, tmp):
             zadd_batches(f, lambda i: "zs:%06d" % (i // 100), n, lambda i: str(i))
         elif kind == "zset-large":
             zadd_batches(f, lambda i: "zl", n, lambda i: repr(i / 3))
+        elif kind == "stream":
+            for i in range(n):
+                f.write(resp("XADD", "st", "%d-0" % (i + 1), "sensor", "s1", "temp", str(i)))
     return path
 
 
