@@ -15,6 +15,7 @@
 
 #include "kora/core/clock.h"
 #include "kora/core/dump.h"
+#include "kora/core/type_registry.h"
 #include "kora/core/engine.h"
 #include "kora/server/dispatch.h"
 #include "kora/server/server_state.h"
@@ -65,13 +66,24 @@ struct Node {
     return server::execute_blocking(engine, state, argv, client);
   }
   // Every live key of every db: (db, key) -> (expiry, DUMP payload).
+  // A key's value as the feed must reproduce it: its DUMP payload, except that
+  // a sorted set's encoding is not compared (a key state published as RESTORE
+  // loads as RESTORE does: a small skiplist-encoded set comes back as a
+  // listpack, as after Redis's DEBUG RELOAD).
+  static std::string contents(const core::Entry& e) {
+    if (e.type() != core::ValueType::kZSet) return core::dump_payload(e);
+    std::string body;
+    core::TypeRegistry::instance().find(e.type())->serialize(*e.object(), body);
+    return "zset:" + body.substr(1);
+  }
+
   std::map<std::pair<int, std::string>, std::pair<std::int64_t, std::string>> snapshot() {
     std::map<std::pair<int, std::string>, std::pair<std::int64_t, std::string>> out;
     for (core::ShardId s = 0; s < engine.shard_count(); ++s) {
       engine.call(s, [&] {
         for (int db = 0; db < core::Shard::kDbCount; ++db) {
           engine.shard(s).db(db).for_each(core::now_ms(), [&](std::string_view key, const core::Entry& e) {
-            out[{db, std::string(key)}] = {e.expire_at_ms(), core::dump_payload(e)};
+            out[{db, std::string(key)}] = {e.expire_at_ms(), contents(e)};
           });
         }
       });
@@ -365,6 +377,13 @@ TEST_CASE("replaying the feed into an empty keyspace reproduces it (random write
     replay(r, target);
     auto got = target.snapshot();
     CHECK(got.size() == expected.size());
+    for (const auto& [k, v] : expected) {
+      auto it = got.find(k);
+      INFO("db " << k.first << " key " << k.second << " ttl " << v.first);
+      REQUIRE(it != got.end());
+      CHECK(it->second.first == v.first);
+      CHECK(it->second.second == v.second);
+    }
     CHECK(got == expected);
   }
 }

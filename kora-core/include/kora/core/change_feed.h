@@ -7,7 +7,9 @@
 // SET ... PXAT, INCRBYFLOAT as SET ... KEEPTTL, a blocking pop as its
 // non-blocking form, expiry and eviction as DEL, RESTORE/COPY as full values).
 // Replaying a shard's changes, in order, through the command table into an
-// empty shard reproduces its keyspace. Each change carries a shard-local,
+// empty shard reproduces its keyspace — every value, though not always its
+// encoding: a full value loads as RESTORE does (a sorted set left small in a
+// skiplist comes back as a listpack, as after Redis's DEBUG RELOAD). Each change carries a shard-local,
 // strictly increasing sequence number, its db index, and — when it belongs to
 // a cross-shard command or an EXEC — the transaction id that every shard's part
 // of that command carries, with `tx_end` set on the shard's last change of it,
