@@ -210,3 +210,36 @@ def run_scenario(pair, lines, where="scenario"):
 def load_case_file(path):
     with open(path, encoding="utf-8") as f:
         return f.read().splitlines()
+
+
+class RandomRunner:
+    """The common part of the seeded random differential tests (test_random_*.py):
+    the pair of servers, the seed, the commands sent so far, and the report of the
+    first divergence with the commands before it. `seed` is an int (the report
+    says how to rerun it) or a label."""
+
+    def __init__(self, pair, seed):
+        self.pair = pair
+        self.seed = seed
+        self.redis = pair.conns["redis"]
+        self.kora = pair.conns["kora"]
+        self.history = []
+
+    def fail(self, why, r=None, k=None):
+        recent = "\n    ".join(self.history[-15:])
+        detail = ""
+        if r is not None or k is not None:
+            detail = (f"\n  redis: {r.raw[:300] if r is not None else None!r}"
+                      f"\n  kora:  {k.raw[:300] if k is not None else None!r}")
+        where = (f"seed {self.seed} (rerun with KORA_DIFF_SEED={self.seed})" if isinstance(self.seed, int)
+                 else self.seed)
+        raise Divergence(
+            f"{where}: first divergence at command "
+            f"#{len(self.history) - 1}: {self.history[-1]}: {why}{detail}\n  last commands:\n    {recent}")
+
+    def both(self, argv):
+        """Sends argv to both servers; their replies (a closed connection is a divergence)."""
+        r, k = self.pair.command(*argv)
+        if r is None or k is None:
+            self.fail("connection closed", r, k)
+        return r, k

@@ -18,7 +18,7 @@ import random
 
 import pytest
 
-from harness import Divergence, normalize
+from harness import RandomRunner, normalize
 
 SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
 N_COMMANDS = int(os.environ.get("KORA_DIFF_HLL_COMMANDS", "1200"))
@@ -92,22 +92,7 @@ class Gen:
                                   ["PFDEBUG", "ENCODING", "ha", "x"], ["PFSELFTEST", "x"]])
 
 
-class Runner:
-    def __init__(self, pair, seed):
-        self.pair = pair
-        self.seed = seed
-        self.history = []
-
-    def fail(self, why, r=None, k=None):
-        recent = "\n    ".join(self.history[-15:])
-        detail = ""
-        if r is not None or k is not None:
-            detail = (f"\n  redis: {r.raw[:300] if r is not None else None!r}"
-                      f"\n  kora:  {k.raw[:300] if k is not None else None!r}")
-        raise Divergence(
-            f"seed {self.seed} (rerun with KORA_DIFF_SEED={self.seed}): first divergence at command "
-            f"#{len(self.history) - 1}: {self.history[-1]}: {why}{detail}\n  last commands:\n    {recent}")
-
+class Runner(RandomRunner):
     def exact(self, argv):
         self.history.append(_fmt(argv)[:300])
         r, k = self.pair.command(*argv)

@@ -20,7 +20,7 @@ import random
 
 import pytest
 
-from harness import Divergence, normalize
+from harness import RandomRunner, normalize
 
 SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
 N_COMMANDS = int(os.environ.get("KORA_DIFF_STREAM_COMMANDS", "1500"))
@@ -234,23 +234,7 @@ class Gen:
         return "exact", ["CONFIG", "SET", "stream-node-max-entries", r.choice(["2", "3", "5", "10", "100"])]
 
 
-class Runner:
-    def __init__(self, pair, seed):
-        self.pair = pair
-        self.seed = seed
-        self.redis = pair.conns["redis"]
-        self.kora = pair.conns["kora"]
-        self.history = []
-
-    def fail(self, why, r=None, k=None):
-        recent = "\n    ".join(self.history[-15:])
-        detail = ""
-        if r is not None or k is not None:
-            detail = f"\n  redis: {r.raw if r is not None else None!r}\n  kora:  {k.raw if k is not None else None!r}"
-        raise Divergence(
-            f"seed {self.seed} (rerun with KORA_DIFF_SEED={self.seed}): first divergence at command "
-            f"#{len(self.history) - 1}: {self.history[-1]}: {why}{detail}\n  last commands:\n    {recent}")
-
+class Runner(RandomRunner):
     def run(self, kind, argv):
         self.history.append(_fmt(argv))
         getattr(self, "do_" + kind)(argv)

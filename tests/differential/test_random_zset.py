@@ -28,7 +28,7 @@ import random
 
 import pytest
 
-from harness import Divergence, normalize
+from harness import RandomRunner, normalize
 
 SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
 N_COMMANDS = int(os.environ.get("KORA_DIFF_ZSET_COMMANDS", "1500"))
@@ -287,31 +287,7 @@ class Gen:
                                   ["ZRANGESTORE", "{z}a", "{z}b", "0"], ["ZINTERCARD", "0", "{z}a"]])
 
 
-class Runner:
-    def __init__(self, pair, seed):
-        self.pair = pair
-        self.seed = seed
-        self.redis = pair.conns["redis"]
-        self.kora = pair.conns["kora"]
-        self.history = []
-
-    def fail(self, why, r=None, k=None):
-        recent = "\n    ".join(self.history[-15:])
-        detail = ""
-        if r is not None or k is not None:
-            detail = f"\n  redis: {r.raw if r is not None else None!r}\n  kora:  {k.raw if k is not None else None!r}"
-        where = (f"seed {self.seed} (rerun with KORA_DIFF_SEED={self.seed})" if isinstance(self.seed, int)
-                 else self.seed)
-        raise Divergence(
-            f"{where}: first divergence at command "
-            f"#{len(self.history) - 1}: {self.history[-1]}: {why}{detail}\n  last commands:\n    {recent}")
-
-    def both(self, argv):
-        r, k = self.pair.command(*argv)
-        if r is None or k is None:
-            self.fail("connection closed", r, k)
-        return r, k
-
+class Runner(RandomRunner):
     def run(self, kind, argv):
         self.history.append(_fmt(argv) if kind != "dump" else f"<DUMP {argv[0]} + RESTORE {RESTORED} on each>")
         getattr(self, "do_" + kind)(argv)
