@@ -273,7 +273,7 @@ std::string bitop(BitOp op, std::span<const std::string_view> inputs) {
   for (std::string_view in : inputs) maxlen = std::max(maxlen, in.size());
   if (maxlen == 0 || inputs.empty()) return {};
   std::string out(maxlen, '\0');
-  std::memcpy(out.data(), inputs[0].data(), inputs[0].size());
+  if (!inputs[0].empty()) std::memcpy(out.data(), inputs[0].data(), inputs[0].size());  // a missing key: no bytes
   if (op == BitOp::kNot) {
     combine(out, out, [](std::uint64_t a, std::uint64_t) { return ~a; });
     return out;
