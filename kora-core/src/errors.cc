@@ -115,8 +115,6 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR timeout is not a float or out of range";
     case Errc::kTimeoutNegative:
       return "ERR timeout is negative";
-    case Errc::kTimeoutOutOfRange:
-      return "ERR timeout is out of range";
     case Errc::kWatchInMulti:
       return "ERR WATCH inside MULTI is not allowed";
     case Errc::kMultiNested:

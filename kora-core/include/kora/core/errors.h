@@ -53,7 +53,6 @@ enum class Errc : unsigned char {
   kProtocol,          // ERR Protocol error: <detail>
   kTimeoutNotFloat,   // ERR timeout is not a float or out of range
   kTimeoutNegative,   // ERR timeout is negative
-  kTimeoutOutOfRange, // ERR timeout is out of range
   kWatchInMulti,      // ERR WATCH inside MULTI is not allowed
   kMultiNested,       // ERR MULTI calls can not be nested
   kWithoutMulti,      // ERR <CMD> without MULTI (arg: "EXEC" or "DISCARD")
