@@ -26,6 +26,13 @@ void fill(Db& db, std::string_view key, std::int64_t n) {
 
 const char* label(std::int64_t n) { return n <= 128 ? "listpack" : "skiplist"; }
 
+// 256 members of a set filled with `n`, scattered over it.
+std::vector<std::string> probes(std::int64_t n) {
+  std::vector<std::string> out;
+  for (std::int64_t i = 0; i < 256; ++i) out.push_back(member((i * 31) % n));
+  return out;
+}
+
 }  // namespace
 
 // ZADD of new members one at a time, scores in a scattered order.
@@ -50,10 +57,9 @@ static void BM_Zscore(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   Db db;
   fill(db, "z", n);
-  std::vector<std::string> probes;
-  for (std::int64_t i = 0; i < 256; ++i) probes.push_back(member((i * 31) % n));
+  const std::vector<std::string> ps = probes(n);
   std::size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(op_zscore(db, "z", probes[i++ & 255], kNow));
+  for (auto _ : state) benchmark::DoNotOptimize(op_zscore(db, "z", ps[i++ & 255], kNow));
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(label(n));
 }
@@ -64,10 +70,9 @@ static void BM_Zrank(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   Db db;
   fill(db, "z", n);
-  std::vector<std::string> probes;
-  for (std::int64_t i = 0; i < 256; ++i) probes.push_back(member((i * 31) % n));
+  const std::vector<std::string> ps = probes(n);
   std::size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(op_zrank(db, "z", probes[i++ & 255], false, kNow));
+  for (auto _ : state) benchmark::DoNotOptimize(op_zrank(db, "z", ps[i++ & 255], false, kNow));
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(label(n));
 }

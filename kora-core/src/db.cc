@@ -520,6 +520,18 @@ void Db::write_string(EntryRef& ref, std::size_t offset, std::string_view bytes)
   raise(KeyEvent::kModified, ref->key());
 }
 
+std::size_t Db::store_result(std::string_view key, std::unique_ptr<Object> obj, std::int64_t now_ms) {
+  const std::size_t n = obj->size();
+  if (n == 0) {
+    erase(key);
+    return 0;
+  }
+  EntryRef ref = find_or_create(key, now_ms, nullptr);
+  set_object(ref, std::move(obj));
+  set_expire(ref, 0);
+  return n;
+}
+
 void Db::set_object(EntryRef& ref, std::unique_ptr<Object> obj) {
   Entry* e = ref.entry;
   if (e->type() != ValueType::kString) {

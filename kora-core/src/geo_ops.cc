@@ -165,18 +165,11 @@ Result<std::vector<GeoMatch>> op_geosearch(Db& db, std::string_view key, const G
 
 std::size_t op_geostore(Db& dst, std::string_view dst_key, std::span<const GeoMatch> matches, bool storedist,
                         std::int64_t now_ms) {
-  if (matches.empty()) {
-    dst.erase(dst_key);
-    return 0;
-  }
   // Built as a skiplist, then converted when it fits a listpack, as Redis does.
   auto z = std::make_unique<ZSetValue>(true);
   for (const GeoMatch& m : matches) z->add(m.member, storedist ? m.dist : m.score, ZSetValue::kNone, nullptr);
   z->convert_to_listpack_if_fits();
-  EntryRef ref = dst.find_or_create(dst_key, now_ms, nullptr);
-  dst.set_object(ref, std::move(z));
-  dst.set_expire(ref, 0);
-  return matches.size();
+  return dst.store_result(dst_key, std::move(z), now_ms);
 }
 
 std::string format_geo_distance(double d) {

@@ -144,18 +144,9 @@ SetValue diff_of(const std::vector<const SetValue*>& sets) {
   return out;
 }
 
-// The *STORE epilogue: dst becomes `result` (any old value and TTL replaced), or
-// is deleted when the result is empty. Returns the result's size.
+// The *STORE epilogue (Db::store_result).
 std::size_t store(SetKey dst, SetValue&& result, std::int64_t now_ms) {
-  const std::size_t n = result.size();
-  if (n == 0) {
-    dst.db->erase(dst.key);
-    return 0;
-  }
-  EntryRef ref = dst.db->find_or_create(dst.key, now_ms, nullptr);
-  dst.db->set_object(ref, std::make_unique<SetValue>(std::move(result)));
-  dst.db->set_expire(ref, 0);
-  return n;
+  return dst.db->store_result(dst.key, std::make_unique<SetValue>(std::move(result)), now_ms);
 }
 
 }  // namespace

@@ -226,16 +226,9 @@ Result<std::vector<std::optional<std::string>>> op_sort(Db& db, std::string_view
 
 std::size_t op_sort_store(Db& dst, std::string_view dst_key, std::span<const std::optional<std::string>> rows,
                           std::int64_t now_ms) {
-  if (rows.empty()) {
-    dst.erase(dst_key);
-    return 0;
-  }
   auto list = std::make_unique<ListValue>();
   for (const auto& r : rows) list->push(ListEnd::kTail, r ? std::string_view(*r) : std::string_view());
-  EntryRef ref = dst.find_or_create(dst_key, now_ms, nullptr);
-  dst.set_object(ref, std::move(list));
-  dst.set_expire(ref, 0);
-  return rows.size();
+  return dst.store_result(dst_key, std::move(list), now_ms);
 }
 
 }  // namespace kora::core

@@ -1,5 +1,6 @@
 #include "kora/core/zset_ops.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -80,6 +81,17 @@ std::vector<ScoredMember> collect(const ZSetValue& z, std::size_t start, bool re
   });
   return out;
 }
+
+}  // namespace
+
+std::vector<ZItem> views_of(const std::vector<ScoredMember>& items) {
+  std::vector<ZItem> out;
+  out.reserve(items.size());
+  for (const auto& it : items) out.push_back(ZItem{it.member, it.score});
+  return out;
+}
+
+namespace {
 
 // The elements of `z` that `spec` selects, in reply order.
 std::vector<ScoredMember> select(const ZSetValue& z, const ZRangeSpec& spec) {
@@ -266,19 +278,9 @@ Result<std::size_t> op_zrangestore(ZKey dst, ZKey src, const ZRangeSpec& spec, s
   if (!r.ok()) return r.error();
   std::vector<ScoredMember> items;
   if (*r) items = select(**r, spec);
-  if (items.empty()) {
-    dst.db->erase(dst.key);
-    return std::size_t{0};
-  }
-  // zrangeResultBeginStore: a skiplist when the rank range is known to be
-  // large; otherwise a listpack that converts as members are added.
-  auto z = ZSetValue::for_size(spec.by == ZRangeBy::kRank ? items.size() : 0);
-  for (const auto& it : items) z->add(it.member, it.score, ZSetValue::kNone, nullptr);
-  const std::size_t n = z->size();
-  EntryRef ref = dst.db->find_or_create(dst.key, now_ms, nullptr);
-  dst.db->set_object(ref, std::move(z));
-  dst.db->set_expire(ref, 0);
-  return n;
+  // In reply order: descending for REV.
+  if (spec.reverse) std::reverse(items.begin(), items.end());
+  return dst.db->store_result(dst.key, ZSetValue::from_sorted(views_of(items)), now_ms);
 }
 
 Result<std::size_t> op_zcount(Db& db, std::string_view key, const ScoreRange& range, std::int64_t now_ms) {

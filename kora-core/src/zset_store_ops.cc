@@ -152,19 +152,7 @@ Result<std::size_t> op_zalgebrastore(ZKey dst, std::span<const ZKey> keys, const
   auto src = lookup(keys, now_ms);
   if (!src.ok()) return src.error();
   std::vector<ScoredMember> items = run(std::move(*src), how);
-  if (items.empty()) {
-    dst.db->erase(dst.key);
-    return std::size_t{0};
-  }
-  // Built as a skiplist, then converted when it fits a listpack, as Redis does.
-  auto z = std::make_unique<ZSetValue>(true);
-  for (const auto& it : items) z->add(it.member, it.score, ZSetValue::kNone, nullptr);
-  z->convert_to_listpack_if_fits();
-  const std::size_t n = z->size();
-  EntryRef ref = dst.db->find_or_create(dst.key, now_ms, nullptr);
-  dst.db->set_object(ref, std::move(z));
-  dst.db->set_expire(ref, 0);
-  return n;
+  return dst.db->store_result(dst.key, ZSetValue::from_sorted(views_of(items)), now_ms);
 }
 
 Result<bool> op_zalgebra_types(std::span<const ZKey> keys, std::int64_t now_ms) {

@@ -406,6 +406,22 @@ void ZSetValue::lp_encode(std::string& out, std::string_view member, double scor
   }
 }
 
+std::unique_ptr<ZSetValue> ZSetValue::from_sorted(std::span<const ZItem> items) {
+  const auto& limits = EncodingLimits::instance();
+  std::size_t total = 0, longest = 0;
+  for (const ZItem& it : items) {
+    total += it.member.size();
+    longest = std::max(longest, it.member.size());
+  }
+  const bool fits =
+      static_cast<std::int64_t>(items.size()) <= limits.zset_max_listpack_entries.load(std::memory_order_relaxed) &&
+      static_cast<std::int64_t>(longest) <= limits.zset_max_listpack_value.load(std::memory_order_relaxed) &&
+      total < kListpackMaxBytes;
+  auto z = std::make_unique<ZSetValue>(!fits);
+  for (const ZItem& it : items) z->append_sorted(it.member, it.score);
+  return z;
+}
+
 void ZSetValue::append_sorted(std::string_view member, double score) {
   if (skiplist_) {
     sl_insert(member, score);
@@ -490,26 +506,38 @@ std::optional<std::size_t> ZSetValue::sl_last_where(Pred inside) const {
 
 // --- the public operations ----------------------------------------------------
 
+namespace {
+
+constexpr int kGoOn = -1;
+
+// zsetAdd's rules for a member already present with score `cur`: NX keeps it,
+// INCR adds to it (a NaN sum is an error), GT/LT keep it unless the new score
+// is greater / smaller. kGoOn with the score to set in *score, else the result.
+int existing_member(double cur, int flags, double* score) {
+  if (flags & ZSetValue::kNx) return ZSetValue::kNop;
+  if (flags & ZSetValue::kIncr) {
+    *score += cur;
+    if (std::isnan(*score)) return ZSetValue::kNan;
+  }
+  if (((flags & ZSetValue::kLt) && *score >= cur) || ((flags & ZSetValue::kGt) && *score <= cur)) {
+    return ZSetValue::kNop;
+  }
+  return kGoOn;
+}
+
+}  // namespace
+
 int ZSetValue::add(std::string_view member, double score, int flags, double* new_score) {
-  const bool incr = flags & kIncr, nx = flags & kNx, xx = flags & kXx, gt = flags & kGt, lt = flags & kLt;
+  const bool xx = flags & kXx;
   if (std::isnan(score)) return kNan;
   if (!skiplist_) {
     if (auto e = lp_find(member)) {
-      if (nx) return kNop;
-      const double cur = e->score;
-      if (incr) {
-        score += cur;
-        if (std::isnan(score)) return kNan;
-      }
-      if ((lt && score >= cur) || (gt && score <= cur)) return kNop;
+      if (int stop = existing_member(e->score, flags, &score); stop != kGoOn) return stop;
       if (new_score) *new_score = score;
-      if (score != cur) {
-        std::string copy(member);  // e->member points into lp_
-        lp_erase(*e);
-        lp_insert(copy, score);
-        return kUpdated;
-      }
-      return 0;
+      if (score == e->score) return 0;
+      lp_erase(*e);
+      lp_insert(member, score);
+      return kUpdated;
     }
     if (xx) return kNop;
     if (fits_listpack(size_ + 1, member.size())) {
@@ -521,15 +549,9 @@ int ZSetValue::add(std::string_view member, double score, int flags, double* new
     convert_to_skiplist();
   }
   if (Node* n = sl_->index.find(member)) {
-    if (nx) return kNop;
-    const double cur = n->score;
-    if (incr) {
-      score += cur;
-      if (std::isnan(score)) return kNan;
-    }
-    if ((lt && score >= cur) || (gt && score <= cur)) return kNop;
+    if (int stop = existing_member(n->score, flags, &score); stop != kGoOn) return stop;
     if (new_score) *new_score = score;
-    if (score != cur) {
+    if (score != n->score) {
       // zslUpdateScore: in place when the order holds, else relink the node.
       const Node* next = n->lv()[0].forward;
       if ((n->backward == nullptr || n->backward->score < score) && (next == nullptr || next->score > score)) {
@@ -636,6 +658,14 @@ double key_of(const ZItem& it, const ScoreRange*) { return it.score; }
 std::string_view key_of(const ZItem& it, const LexRange*) { return it.member; }
 }  // namespace
 
+// zslIsInRange / zzlIsInRange: whether any element can be inside `range` — it
+// is not empty, the last element reaches its minimum and the first its maximum.
+template <typename Range>
+bool ZSetValue::reaches(const Range& range) const {
+  return size_ != 0 && !range.empty() && range.above_min(key_of(at(size_ - 1), &range)) &&
+         range.below_max(key_of(at(0), &range));
+}
+
 // zslFirstInRange / zzlFirstInRange (and their lex forms): nothing when the
 // range is empty or misses the set's ends; else a skiplist descends while
 // below the minimum, a listpack scans from the head; the element found must
@@ -643,8 +673,7 @@ std::string_view key_of(const ZItem& it, const LexRange*) { return it.member; }
 template <typename Range>
 std::optional<std::size_t> ZSetValue::first_in_impl(const Range& range) const {
   auto key = [&](const ZItem& it) { return key_of(it, &range); };
-  if (size_ == 0 || range.empty()) return std::nullopt;
-  if (!range.above_min(key(at(size_ - 1))) || !range.below_max(key(at(0)))) return std::nullopt;
+  if (!reaches(range)) return std::nullopt;
   std::optional<std::size_t> r;
   if (skiplist_) {
     r = sl_first_not([&](const Node* n) { return !range.above_min(key(sl_item(n))); });
@@ -668,8 +697,7 @@ std::optional<std::size_t> ZSetValue::first_in_impl(const Range& range) const {
 template <typename Range>
 std::optional<std::size_t> ZSetValue::last_in_impl(const Range& range) const {
   auto key = [&](const ZItem& it) { return key_of(it, &range); };
-  if (size_ == 0 || range.empty()) return std::nullopt;
-  if (!range.above_min(key(at(size_ - 1))) || !range.below_max(key(at(0)))) return std::nullopt;
+  if (!reaches(range)) return std::nullopt;
   std::optional<std::size_t> r;
   if (skiplist_) {
     r = sl_last_where([&](const Node* n) { return range.below_max(key(sl_item(n))); });
@@ -735,12 +763,6 @@ void ZSetValue::convert_to_skiplist() {
   }
   std::string().swap(lp_);
   skiplist_ = true;
-}
-
-std::size_t ZSetValue::max_member_len() const {
-  std::size_t m = 0;
-  for_each([&](const ZItem& it) { m = std::max(m, it.member.size()); });
-  return m;
 }
 
 void ZSetValue::convert_to_listpack_if_fits() {

@@ -38,7 +38,7 @@ void reply_point(CommandContext& ctx, const core::GeoPoint& p) {
 void geoadd_command(CommandContext& ctx) {
   const auto& argv = ctx.argv;
   core::ZAddOptions opts;
-  bool nx = false, xx = false;
+  bool nx = false, xx = false, ch = false;
   std::size_t at = 2;
   for (; at < argv.size(); ++at) {
     if (iequals(argv[at], "nx")) {
@@ -46,7 +46,7 @@ void geoadd_command(CommandContext& ctx) {
     } else if (iequals(argv[at], "xx")) {
       xx = true;
     } else if (iequals(argv[at], "ch")) {
-      opts.ch = true;
+      ch = true;
     } else {
       break;
     }
@@ -63,7 +63,7 @@ void geoadd_command(CommandContext& ctx) {
   }
   auto r = core::op_geoadd(ctx.db(), argv[1], opts, items, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
-  ctx.reply.integer(static_cast<std::int64_t>(opts.ch ? r->added + r->updated : r->added));
+  ctx.reply.integer(static_cast<std::int64_t>(ch ? r->added + r->updated : r->added));
 }
 
 // GEOPOS key [member ...]

@@ -33,10 +33,4 @@ inline core::Result<MpopArgs> parse_mpop(std::span<const std::string_view> argv,
   return MpopArgs{tail->numkeys, tail->first ? core::ListEnd::kHead : core::ListEnd::kTail, tail->count};
 }
 
-// The keys of [B]LMPOP (numkeys at argv[At]).
-template <std::size_t At>
-void mpop_keys(std::span<const std::string_view> argv, std::vector<std::uint32_t>& out) {
-  numkeys_keys<At>(argv, out);
-}
-
 }  // namespace kora::server

@@ -128,7 +128,7 @@ const std::array kBlockingCommands = {
     CommandSpec{"brpop", -3, kBlockingWrite, 1, -2, 1, brpop_command, Fanout::kNone, nullptr, "@write @list @slow @blocking"},
     CommandSpec{"blmove", 6, kBlockingWrite, 1, 2, 1, blmove_command, Fanout::kNone, nullptr, "@write @list @slow @blocking"},
     CommandSpec{"brpoplpush", 4, kBlockingWrite, 1, 2, 1, brpoplpush_command, Fanout::kNone, nullptr, "@write @list @slow @blocking"},
-    CommandSpec{"blmpop", -5, kBlockingWrite, 0, 0, 0, blmpop_command, Fanout::kNone, nullptr, "@write @list @slow @blocking", mpop_keys<2>},
+    CommandSpec{"blmpop", -5, kBlockingWrite, 0, 0, 0, blmpop_command, Fanout::kNone, nullptr, "@write @list @slow @blocking", numkeys_keys<2>},
 };
 
 }  // namespace

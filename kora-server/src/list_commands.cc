@@ -222,7 +222,7 @@ const std::array kListCommands = {
     CommandSpec{"lpos", -3, kReadOnly, 1, 1, 1, lpos_command, Fanout::kNone, nullptr, "@read @list @slow"},
     CommandSpec{"lmove", 5, kWriteDenyOom | kMultiShard, 1, 2, 1, lmove_command, Fanout::kNone, nullptr, "@write @list @slow"},
     CommandSpec{"rpoplpush", 3, kWriteDenyOom | kMultiShard, 1, 2, 1, rpoplpush_command, Fanout::kNone, nullptr, "@write @list @slow"},
-    CommandSpec{"lmpop", -4, kWrite | kMultiShard, 0, 0, 0, lmpop_command, Fanout::kNone, nullptr, "@write @list @slow", mpop_keys<1>},
+    CommandSpec{"lmpop", -4, kWrite | kMultiShard, 0, 0, 0, lmpop_command, Fanout::kNone, nullptr, "@write @list @slow", numkeys_keys<1>},
 };
 
 }  // namespace

@@ -110,18 +110,21 @@ inline core::Result<XReadArgs> parse_xread(const CommandContext& ctx, bool xread
   return a;
 }
 
-// Opens the reply of XREAD / XREADGROUP with `n` streams (RESP2 array, RESP3
-// map), then each stream's header.
-inline void reply_streams_header(CommandContext& ctx, std::size_t n) {
-  if (ctx.reply.resp() == 2) {
-    ctx.reply.array(n);
+// The reply of XREAD / XREADGROUP: per stream read, its key and its entries
+// (a RESP2 array of [key, entries] pairs, a RESP3 map key -> entries).
+using StreamsRead = std::vector<std::pair<std::string_view, core::StreamEntries>>;
+inline void reply_streams_read(CommandContext& ctx, const StreamsRead& served) {
+  const bool resp2 = ctx.reply.resp() == 2;
+  if (resp2) {
+    ctx.reply.array(served.size());
   } else {
-    ctx.reply.map(n);
+    ctx.reply.map(served.size());
   }
-}
-inline void reply_stream_key(CommandContext& ctx, std::string_view key) {
-  if (ctx.reply.resp() == 2) ctx.reply.array(2);
-  ctx.reply.bulk(key);
+  for (const auto& [key, entries] : served) {
+    if (resp2) ctx.reply.array(2);
+    ctx.reply.bulk(key);
+    reply_entries(ctx, entries);
+  }
 }
 
 }  // namespace kora::server

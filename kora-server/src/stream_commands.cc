@@ -244,9 +244,9 @@ void xread_command(CommandContext& ctx) {
     const std::size_t count = a->count ? static_cast<std::size_t>(a->count) : 1000;
     auto r = core::op_xrange(ctx.db_for(serve_key), serve_key, from, StreamId::max(), false, count, ctx.now_ms);
     if (reply_if_error(ctx, r)) return;
-    reply_streams_header(ctx, 1);
-    reply_stream_key(ctx, serve_key);
-    reply_entries(ctx, *r);
+    StreamsRead served;
+    served.emplace_back(serve_key, std::move(*r));
+    reply_streams_read(ctx, served);
     return;
   }
   std::vector<StreamId> after(a->nstreams);
@@ -264,20 +264,13 @@ void xread_command(CommandContext& ctx) {
       after[i] = *id;
     }
   }
-  std::vector<std::pair<std::string_view, core::StreamEntries>> served;
+  StreamsRead served;
   for (std::size_t i = 0; i < a->nstreams; ++i) {
     auto r = core::op_xread(ctx.db_for(keys[i]), keys[i], after[i], static_cast<std::size_t>(a->count), ctx.now_ms);
     if (reply_if_error(ctx, r)) return;
     if (*r) served.emplace_back(keys[i], std::move(**r));
   }
-  if (!served.empty()) {
-    reply_streams_header(ctx, served.size());
-    for (const auto& [key, entries] : served) {
-      reply_stream_key(ctx, key);
-      reply_entries(ctx, entries);
-    }
-    return;
-  }
+  if (!served.empty()) return reply_streams_read(ctx, served);
   if (a->block_ms < 0) return ctx.reply.null_array();
   // Block, waiting for ids beyond those read from: "$" is resolved now (as
   // Redis does), so the command that serves or retries it reads from there.

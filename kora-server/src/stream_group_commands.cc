@@ -141,9 +141,9 @@ void xreadgroup_command(CommandContext& ctx) {
     if (!r.ok() && r.code() == Errc::kStreamNoGroupRead) return ctx.error(Errc::kStreamGroupGone);
     if (reply_if_error(ctx, r)) return;
     propagate_group(ctx, serve_key, group, fx);
-    reply_streams_header(ctx, 1);
-    reply_stream_key(ctx, serve_key);
-    reply_entries(ctx, *r ? **r : core::StreamEntries{});
+    StreamsRead served;
+    served.emplace_back(serve_key, *r ? std::move(**r) : core::StreamEntries{});
+    reply_streams_read(ctx, served);
     return;
   }
   std::vector<std::optional<StreamId>> from(a->nstreams);  // nullopt: ">"
@@ -160,7 +160,7 @@ void xreadgroup_command(CommandContext& ctx) {
     id->incr();  // the history after the id
     from[i] = *id;
   }
-  std::vector<std::pair<std::string_view, core::StreamEntries>> served;
+  StreamsRead served;
   for (std::size_t i = 0; i < a->nstreams; ++i) {
     core::GroupEffects fx;
     auto r = core::op_xreadgroup(ctx.db_for(keys[i]), keys[i], group, consumer, from[i],
@@ -169,14 +169,7 @@ void xreadgroup_command(CommandContext& ctx) {
     propagate_group(ctx, keys[i], group, fx);
     if (*r) served.emplace_back(keys[i], std::move(**r));
   }
-  if (!served.empty()) {
-    reply_streams_header(ctx, served.size());
-    for (const auto& [key, entries] : served) {
-      reply_stream_key(ctx, key);
-      reply_entries(ctx, entries);
-    }
-    return;
-  }
+  if (!served.empty()) return reply_streams_read(ctx, served);
   if (a->block_ms < 0) return ctx.reply.null_array();
   // Served when the stream gets an id beyond the group's last delivered one
   // (or the group is gone: answered with NOGROUP); answered with an error when

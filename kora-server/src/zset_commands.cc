@@ -60,7 +60,6 @@ void zadd_generic(CommandContext& ctx, int flags) {
   }
   core::ZAddOptions opts;
   opts.flags = flags;
-  opts.ch = ch;
   auto r = core::op_zadd(ctx.db(), argv[1], opts, pairs, ctx.now_ms);
   if (reply_if_error(ctx, r)) return;
   if (incr) {

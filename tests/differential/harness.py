@@ -33,6 +33,7 @@ A file named bug_*.txt reproduces an open kora divergence: give it a diagnosis i
 
 import ast
 import codecs
+import os
 import shlex
 import time
 
@@ -243,3 +244,18 @@ class RandomRunner:
         if r is None or k is None:
             self.fail("connection closed", r, k)
         return r, k
+
+
+def env_seeds(default):
+    """The seeds of a seeded random test: env KORA_DIFF_SEED (comma-separated) or `default`."""
+    return [int(x) for x in os.environ.get("KORA_DIFF_SEED", default).split(",") if x.strip()]
+
+
+def fmt_argv(argv):
+    """A command line as a divergence report prints it: arguments that are empty or
+    hold spaces, NULs or line ends (and bytes arguments) shown as Python literals."""
+    def text(a):
+        if isinstance(a, bytes):
+            return repr(a)
+        return repr(a) if (not a or any(c in a for c in " \x00\r\n")) else a
+    return " ".join(text(a) for a in argv)

@@ -19,9 +19,9 @@ import random
 
 import pytest
 
-from harness import RandomRunner, normalize
+from harness import env_seeds, fmt_argv, normalize, RandomRunner
 
-SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
+SEEDS = env_seeds("1,2,3")
 N_COMMANDS = int(os.environ.get("KORA_DIFF_BITMAP_COMMANDS", "1500"))
 
 KEYS = ["{b}a", "{b}b", "{b}c", "bm:x", "bm:y", "bm:z"]
@@ -37,12 +37,6 @@ STRINGS = ["", "a", "foobar", "0", "12345", "-7", "\xff\xff\xff", "\x00\x00\x01"
            "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz", "\xff" * 17, "\x00" * 9]
 
 
-def _text(a):
-    return repr(a) if (not a or any(c in a for c in " \x00\r\n")) else a
-
-
-def _fmt(argv):
-    return " ".join(_text(a) for a in argv)
 
 
 class Gen:
@@ -186,7 +180,7 @@ class Gen:
 
 class Runner(RandomRunner):
     def run(self, argv):
-        self.history.append(_fmt(argv))
+        self.history.append(fmt_argv(argv))
         wire = [a.encode("latin-1") for a in argv]
         r, k = self.pair.command(*wire)
         if r is None or k is None:

@@ -17,9 +17,9 @@ import random
 
 import pytest
 
-from harness import Divergence, normalize
+from harness import Divergence, env_seeds, normalize
 
-SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
+SEEDS = env_seeds("1,2,3")
 N_COMMANDS = int(os.environ.get("KORA_DIFF_GEO_COMMANDS", "800"))
 
 KEYS = ["{g}a", "{g}b", "{g}c"]

@@ -18,9 +18,9 @@ import random
 
 import pytest
 
-from harness import RandomRunner, normalize
+from harness import env_seeds, fmt_argv, normalize, RandomRunner
 
-SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
+SEEDS = env_seeds("1,2,3")
 N_COMMANDS = int(os.environ.get("KORA_DIFF_HLL_COMMANDS", "1200"))
 
 KEYS = ["ha", "hb", "hc", "hd", "he", "hf"]
@@ -28,14 +28,6 @@ OTHER = ["str", "list", "corrupt", "missing"]
 LIMITS = ["3000", "3000", "3000", "200", "60", "0", "1kb", "5000"]
 
 
-def _text(a):
-    if isinstance(a, bytes):
-        return repr(a)
-    return repr(a) if (not a or any(c in a for c in " \x00\r\n")) else a
-
-
-def _fmt(argv):
-    return " ".join(_text(a) for a in argv)
 
 
 class Gen:
@@ -94,7 +86,7 @@ class Gen:
 
 class Runner(RandomRunner):
     def exact(self, argv):
-        self.history.append(_fmt(argv)[:300])
+        self.history.append(fmt_argv(argv)[:300])
         r, k = self.pair.command(*argv)
         if r is None or k is None:
             self.fail("connection closed", r, k)

@@ -24,9 +24,9 @@ import random
 
 import pytest
 
-from harness import RandomRunner, normalize
+from harness import env_seeds, fmt_argv, normalize, RandomRunner
 
-SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
+SEEDS = env_seeds("1,2,3")
 N_COMMANDS = int(os.environ.get("KORA_DIFF_SET_COMMANDS", "1500"))
 
 KEYS = ["{s}a", "{s}b", "{s}c", "{s}d", "{s}e"]
@@ -42,14 +42,6 @@ PATTERNS = ["*", "1*", "*1", "-*", "?", "[0-4]*", "a*", "*e*", "h?llo", "[^1]*",
 UNORDERED = {"SMEMBERS", "SINTER", "SUNION", "SDIFF"}
 
 
-def _text(a):
-    if isinstance(a, bytes):
-        return repr(a)
-    return repr(a) if (not a or any(c in a for c in " \x00\r\n")) else a
-
-
-def _fmt(argv):
-    return " ".join(_text(a) for a in argv)
 
 
 class Gen:
@@ -174,7 +166,7 @@ def _sorted_elements(reply):
 
 class Runner(RandomRunner):
     def run(self, kind, argv):
-        self.history.append(_fmt(argv))
+        self.history.append(fmt_argv(argv))
         getattr(self, "do_" + kind)(argv)
 
     def do_exact(self, argv):

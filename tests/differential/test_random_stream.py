@@ -20,9 +20,9 @@ import random
 
 import pytest
 
-from harness import RandomRunner, normalize
+from harness import env_seeds, fmt_argv, normalize, RandomRunner
 
-SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
+SEEDS = env_seeds("1,2,3")
 N_COMMANDS = int(os.environ.get("KORA_DIFF_STREAM_COMMANDS", "1500"))
 
 KEYS = ["{x}a", "{x}b", "{x}c"]
@@ -32,12 +32,6 @@ CONSUMERS = ["alice", "bob", "carol", ""]
 FIELDS = ["f", "g", "name", "", "x" * 20]
 
 
-def _text(a):
-    return repr(a) if (not a or any(c in a for c in " \x00\r\n")) else a
-
-
-def _fmt(argv):
-    return " ".join(_text(a) for a in argv)
 
 
 class Gen:
@@ -236,7 +230,7 @@ class Gen:
 
 class Runner(RandomRunner):
     def run(self, kind, argv):
-        self.history.append(_fmt(argv))
+        self.history.append(fmt_argv(argv))
         getattr(self, "do_" + kind)(argv)
 
     def do_exact(self, argv):

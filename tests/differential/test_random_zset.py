@@ -28,9 +28,9 @@ import random
 
 import pytest
 
-from harness import RandomRunner, normalize
+from harness import env_seeds, fmt_argv, normalize, RandomRunner
 
-SEEDS = [int(s) for s in os.environ.get("KORA_DIFF_SEED", "1,2,3").split(",") if s.strip()]
+SEEDS = env_seeds("1,2,3")
 N_COMMANDS = int(os.environ.get("KORA_DIFF_ZSET_COMMANDS", "1500"))
 
 KEYS = ["{z}a", "{z}b", "{z}c", "{z}d"]
@@ -52,14 +52,6 @@ RANKS = ["0", "1", "2", "-1", "-2", "-3", "3", "5", "10", "-10", "100", "-100", 
 LIMITS = ["0", "1", "2", "3", "5", "-1", "10", "-2"]
 
 
-def _text(a):
-    if isinstance(a, bytes):
-        return repr(a)
-    return repr(a) if (not a or any(c in a for c in " \x00\r\n")) else a
-
-
-def _fmt(argv):
-    return " ".join(_text(a) for a in argv)
 
 
 class Gen:
@@ -289,7 +281,7 @@ class Gen:
 
 class Runner(RandomRunner):
     def run(self, kind, argv):
-        self.history.append(_fmt(argv) if kind != "dump" else f"<DUMP {argv[0]} + RESTORE {RESTORED} on each>")
+        self.history.append(fmt_argv(argv) if kind != "dump" else f"<DUMP {argv[0]} + RESTORE {RESTORED} on each>")
         getattr(self, "do_" + kind)(argv)
 
     def do_exact(self, argv):
@@ -311,7 +303,7 @@ class Runner(RandomRunner):
             self.fail("RESTORE of each server's own DUMP differs", r, k)
         for cmd in (["ZRANGE", RESTORED, "0", "-1", "WITHSCORES"], ["OBJECT", "ENCODING", RESTORED],
                     ["TYPE", RESTORED]):
-            self.history.append(_fmt(cmd))
+            self.history.append(fmt_argv(cmd))
             self.do_exact(cmd)
 
     def do_scantype(self, argv):

@@ -235,6 +235,10 @@ class Db {
   // Replaces the value of `ref` with `obj` (COPY, RESTORE, *STORE). Keeps the expiry.
   void set_object(EntryRef& ref, std::unique_ptr<Object> obj);
   void set_object(EntryRef&& ref, std::unique_ptr<Object> obj) { set_object(ref, std::move(obj)); }
+  // The *STORE epilogue (Redis's setKey of a computed result): `key` holds
+  // `obj`, whatever it held before, with no TTL; an empty `obj` deletes `key`
+  // instead. Returns obj's size.
+  std::size_t store_result(std::string_view key, std::unique_ptr<Object> obj, std::int64_t now_ms);
 
   // The aggregate of type T under `key`: nullptr when the key is absent,
   // kWrongType when it holds another type.

@@ -41,6 +41,9 @@ struct ScoredMember {
   double score = 0;
 };
 
+// Views of `items` (ZSetValue::from_sorted's input); they live as long as items.
+std::vector<ZItem> views_of(const std::vector<ScoredMember>& items);
+
 // --- argument parsing ---------------------------------------------------------
 
 // A score argument (ZADD, ZINCRBY, WEIGHTS): Redis's string2d — strtod over the
@@ -59,7 +62,6 @@ std::string format_score_d2string(double v);
 
 struct ZAddOptions {
   int flags = ZSetValue::kNone;  // ZSetValue::AddIn bits
-  bool ch = false;
 };
 
 struct ZAddResult {

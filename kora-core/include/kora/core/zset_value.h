@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,7 +97,8 @@ class ZSetValue final : public Object {
 
   bool is_listpack() const { return !skiplist_; }
 
-  // Redis's zsetAdd: adds or updates `member` according to `flags` (AddIn);
+  // Redis's zsetAdd: adds or updates `member` (which must not point into this
+  // set) according to `flags` (AddIn);
   // returns AddOut bits (kNan alone when the (incremented) score is NaN and
   // nothing changed). *new_score gets the resulting score when the member was
   // added or its score computed. Converts to a skiplist when needed.
@@ -133,6 +135,11 @@ class ZSetValue final : public Object {
   // Removes the elements of ranks [from, to]. Precondition: from <= to < size().
   void erase_ranks(std::size_t from, std::size_t to);
 
+  // A set holding `items` (ascending by (score, member), members distinct) in
+  // the encoding Redis's *STORE commands leave: a listpack when they fit both
+  // listpack limits, else a skiplist.
+  static std::unique_ptr<ZSetValue> from_sorted(std::span<const ZItem> items);
+
   // Appends an element greater, in (score, member) order, than every element
   // present and not present itself, in the current encoding with no
   // conversion check (loaders: RESTORE, snapshots). Preconditions are the
@@ -147,9 +154,6 @@ class ZSetValue final : public Object {
 
   // A uniformly random rank's element. Precondition: size() > 0.
   ZItem random(std::mt19937_64& rng) const { return at(std::uniform_int_distribution<std::size_t>(0, size_ - 1)(rng)); }
-
-  // The longest member, in bytes (conversion checks).
-  std::size_t max_member_len() const;
 
  private:
   struct Node;
@@ -180,6 +184,8 @@ class ZSetValue final : public Object {
   std::optional<std::size_t> sl_first_not(Pred below) const;
   template <typename Pred>
   std::optional<std::size_t> sl_last_where(Pred inside) const;
+  template <typename Range>
+  bool reaches(const Range& range) const;
   template <typename Range>
   std::optional<std::size_t> first_in_impl(const Range& range) const;
   template <typename Range>
