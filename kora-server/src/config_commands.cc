@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "args.h"
+#include "config.h"
 #include "kora/core/glob.h"
 #include "kora/core/object.h"
 #include "kora/core/numbers.h"
@@ -31,7 +32,8 @@ struct ConfigParam {
   std::int64_t max;
   std::string_view fixed_text;  // immutable parameters: what CONFIG GET reports
   // kMemory: Redis's MEMORY_CONFIG numbers ("3000", "1kb", "2mb"...), checked as unsigned.
-  enum class Kind : unsigned char { kInt, kBool, kPercentiles, kMemory } kind = Kind::kInt;
+  enum class Kind : unsigned char { kInt, kBool, kPercentiles, kMemory, kCustom } kind = Kind::kInt;
+  const CustomConfig* custom = nullptr;  // kCustom: the owner's get/check/apply (config.h)
 };
 
 const std::vector<ConfigParam>& params() {
@@ -89,6 +91,7 @@ std::string value_text(const ConfigParam& p) {
     }
     return out;
   }
+  if (p.kind == ConfigParam::Kind::kCustom) return p.custom->get();
   if (p.kind == ConfigParam::Kind::kBool) return p.value->load(std::memory_order_relaxed) ? "yes" : "no";
   return p.value ? std::to_string(p.value->load(std::memory_order_relaxed)) : std::string(p.fixed_text);
 }
@@ -178,6 +181,7 @@ void config_set(CommandContext& ctx) {
     ctx.reply.error(core::error_message(Errc::kConfigSetFailed, detail));
   };
   std::vector<std::pair<const ConfigParam*, std::int64_t>> updates;
+  std::vector<std::pair<const ConfigParam*, std::string_view>> custom_updates;
   std::optional<std::vector<double>> percentiles;
   for (std::size_t i = 2; i + 1 < ctx.argv.size(); i += 2) {
     const ConfigParam* p = find_param(ctx.argv[i]);
@@ -186,6 +190,14 @@ void config_set(CommandContext& ctx) {
     }
     for (const auto& u : updates) {
       if (u.first == p && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
+    }
+    for (const auto& u : custom_updates) {
+      if (u.first == p && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
+    }
+    if (p->kind == ConfigParam::Kind::kCustom) {
+      if (auto why = p->custom->check(ctx.argv[i + 1])) return failed(ctx.argv[i], *why);
+      custom_updates.emplace_back(p, ctx.argv[i + 1]);
+      continue;
     }
     if (p->kind == ConfigParam::Kind::kPercentiles) {
       auto list = parse_percentiles(ctx.argv[i + 1]);
@@ -227,6 +239,7 @@ void config_set(CommandContext& ctx) {
     updates.emplace_back(p, *v);
   }
   for (const auto& [p, v] : updates) p->value->store(v, std::memory_order_relaxed);
+  for (const auto& [p, text] : custom_updates) p->custom->apply(text);
   if (percentiles) StatsConfig::instance().set_percentiles(std::move(*percentiles));
   ctx.reply.ok();
 }
