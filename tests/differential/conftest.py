@@ -40,8 +40,18 @@ def kora_server():
 @pytest.fixture
 def pair(redis_server, kora_server):
     """Fresh connections to both servers, with every database flushed."""
+    yield from _pair(redis_server, kora_server, 2)
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def pair_resp(request, redis_server, kora_server):
+    """As `pair`, once in RESP2 and once in RESP3 (HELLO 3 on every connection)."""
+    yield from _pair(redis_server, kora_server, request.param)
+
+
+def _pair(redis_server, kora_server, resp):
     assert kora_server.alive(), "kora-cli died during an earlier test"
-    p = Pair(redis_server.port, kora_server.port)
+    p = Pair(redis_server.port, kora_server.port, resp=resp)
     r, k = p.command("FLUSHALL")
     assert r.raw == b"+OK\r\n" and k.raw == b"+OK\r\n", ("FLUSHALL", r, k)
     yield p

@@ -10,7 +10,8 @@ A scenario is a list of lines (from cases/*.txt or a Python list). Each line is 
                                     reply bytes must match exactly
     @MOD [@MOD ...] CMD arg ...     a command with reply modifiers:
         @ttl    integer replies compared by sign class only (-2, -1, >=0)
-        @sort   array elements sorted (by raw bytes) before comparing (KEYS)
+        @sort   array or set elements sorted (by raw bytes) before comparing (KEYS);
+                a map's (RESP3) field-value pairs sorted
         @type   only the reply type byte is compared (INFO, COMMAND COUNT, CLIENT ID...)
         @hello  HELLO reply compared with the value of "id" masked
         @esc    each argument is Python-escape-decoded first ("a\\x00b" -> a NUL b)
@@ -26,7 +27,9 @@ A scenario is a list of lines (from cases/*.txt or a Python list). Each line is 
     @sleep SECONDS                  sleep (keep it tiny)
     @quiet SECONDS                  neither server may send anything for SECONDS
 
-Every case file starts on fresh connections with all databases flushed (RESP2, db 0).
+Every case file starts on fresh connections with all databases flushed, in db 0, and
+runs twice: in RESP2, and in RESP3 (each connection says HELLO 3 first, and again after
+@closed / @reconnect), so every reply is also compared in its RESP3 form.
 A file named bug_*.txt reproduces an open kora divergence: give it a diagnosis in BUGS
 (test_diff_cases.py) and it runs as a strict xfail.
 """
@@ -82,6 +85,11 @@ def normalize(reply, mods):
     if "@sort" in mods and reply.kind in "*~" and reply.value is not None:
         header = reply.raw[: reply.raw.index(b"\r\n") + 2]
         return header + b"".join(sorted(e.raw for e in reply.value))
+    if "@sort" in mods and reply.kind == "%" and reply.value is not None:
+        header = reply.raw[: reply.raw.index(b"\r\n") + 2]
+        items = list(reply.value)
+        pairs = [items[i].raw + items[i + 1].raw for i in range(0, len(items), 2)]
+        return header + b"".join(sorted(pairs))
     if "@hello" in mods and reply.kind in "*%" and reply.value:
         items = list(reply.value)
         out = []
@@ -116,15 +124,20 @@ def _literal(text):
 class Pair:
     """One connection to each server."""
 
-    def __init__(self, redis_port, kora_port, timeout=10.0):
+    def __init__(self, redis_port, kora_port, timeout=10.0, resp=2):
         self.ports = {"redis": redis_port, "kora": kora_port}
         self.timeout = timeout
+        self.resp = resp
         self.conns = {}
         self.reconnect()
 
     def reconnect(self):
         self.close()
         self.conns = {name: RespConn(port, timeout=self.timeout) for name, port in self.ports.items()}
+        if self.resp == 3:
+            for name, conn in self.conns.items():
+                reply = conn.command("HELLO", "3")
+                assert reply.kind == "%", f"{name}: HELLO 3 replied {reply.raw[:100]!r}"
 
     def close(self):
         for c in self.conns.values():

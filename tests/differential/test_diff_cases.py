@@ -41,5 +41,6 @@ def test_case_files_exist():
 
 
 @pytest.mark.parametrize("path", [_param(p) for p in _files])
-def test_case_file(pair, path):
-    run_scenario(pair, load_case_file(path), where=os.path.relpath(path))
+def test_case_file(pair_resp, path):
+    where = f"{os.path.relpath(path)} (RESP{pair_resp.resp})"
+    run_scenario(pair_resp, load_case_file(path), where=where)
