@@ -78,7 +78,7 @@ void ShardEngine::run_worker(Worker& w) {
     sweep_timer.expires_after(options_.sweep_interval);
     sweep_timer.async_wait([&](const asio::error_code& ec) {
       if (ec) return;
-      if (!w.lent.load(std::memory_order_relaxed)) {
+      if (!w.lent.load(std::memory_order_relaxed) && active_expire()) {
         OwnershipGuard own(*this, w.shard.id());
         w.shard.sweep_expired(now_ms(), options_.sweep_budget);
       }

@@ -36,6 +36,25 @@ void ReplyWriter::error(std::string_view message) {
 
 void ReplyWriter::integer(std::int64_t v) { header(':', v); }
 
+void ReplyWriter::boolean(bool v) {
+  if (resp_ >= 3) {
+    out_->append(v ? "#t\r\n" : "#f\r\n", 4);
+  } else {
+    out_->append(v ? ":1\r\n" : ":0\r\n", 4);
+  }
+}
+
+void ReplyWriter::big_number(std::string_view digits) {
+  if (resp_ < 3) return bulk(digits);
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n", 2);
+}
+
+void ReplyWriter::attribute(std::size_t pairs) {
+  if (resp_ >= 3) header('|', static_cast<std::int64_t>(pairs));
+}
+
 void ReplyWriter::bulk(std::string_view s) {
   header('$', static_cast<std::int64_t>(s.size()));
   out_->append(s);

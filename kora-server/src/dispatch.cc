@@ -369,7 +369,10 @@ CallStatus run_planned(const Plan& plan, std::span<const std::string_view> argv,
   if (plan.single) {
     // One shard, or a kMultiShard/kWhole command reaching every shard it needs.
     std::vector<core::ShardId> capture;
-    if (plan.cross_shard && (spec.flags & kWrite)) {
+    // A command that may write (not flagged read-only: DEBUG POPULATE writes
+    // though it is no kWrite command) publishes each key it touched on the
+    // key's own shard.
+    if (plan.cross_shard && !(spec.flags & kReadOnly)) {
       capture = transaction_shards(plan, argv, engine);
       env.capture = capture;
     }

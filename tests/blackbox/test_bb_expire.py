@@ -165,3 +165,37 @@ def test_active_expiry_other_db(kora, r):
         assert wait_until(lambda: c.dbsize() == 0, timeout=2.5), f"DBSIZE still {c.dbsize()}"
     finally:
         c.close()
+
+
+def test_debug_set_active_expire_stops_the_sweep(r):
+    """DEBUG SET-ACTIVE-EXPIRE 0 leaves expired keys nobody reads in place (DBSIZE
+    still counts them); 1 lets the sweep remove them again."""
+    try:
+        assert r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0") in (b"OK", "OK", True)
+        r.mset({f"k{i}": "v" for i in range(20)})
+        for i in range(20):
+            r.pexpire(f"k{i}", 30)
+        time.sleep(0.5)  # five sweep periods
+        assert r.dbsize() == 20
+    finally:
+        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    assert wait_until(lambda: r.dbsize() == 0, 5.0)
+
+
+def test_debug_sleep_stalls_every_shard(r):
+    """DEBUG SLEEP holds every shard: a command from another client waits for it."""
+    import threading
+    other = redis.Redis(connection_pool=r.connection_pool)
+    done = {}
+
+    def sleeper():
+        r.execute_command("DEBUG", "SLEEP", "0.4")
+
+    t = threading.Thread(target=sleeper)
+    start = time.monotonic()
+    t.start()
+    time.sleep(0.1)
+    other.set("during", "1")
+    done["set"] = time.monotonic() - start
+    t.join()
+    assert done["set"] >= 0.35

@@ -219,6 +219,7 @@ class RedisServer(_Server):
             port = free_port()
             proc = self._spawn([REDIS_SERVER, "--port", str(port), "--bind", HOST,
                                 "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                "--enable-debug-command", "yes",
                                 "--dir", self.tmpdir])
             try:
                 wait_for_ping(proc, port, log=self.log)

@@ -56,6 +56,11 @@ class ShardEngine {
   ShardEngine& operator=(const ShardEngine&) = delete;
 
   std::size_t shard_count() const { return workers_.size(); }
+
+  // Active expiry (the sweep every sweep_interval) on or off for every shard
+  // (DEBUG SET-ACTIVE-EXPIRE); lazy expiry on access is unaffected. Any thread.
+  void set_active_expire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
+  bool active_expire() const { return active_expire_.load(std::memory_order_relaxed); }
   ShardId shard_for(std::string_view key) const { return shard_for_key(key, shard_count()); }
 
   // The shard data of `id`. Precondition: called on worker `id`.
@@ -173,6 +178,7 @@ class ShardEngine {
   EngineOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> active_expire_{true};
 };
 
 template <typename F>

@@ -221,5 +221,6 @@ std::span<const CommandSpec> sort_commands();
 std::span<const CommandSpec> stream_commands();
 std::span<const CommandSpec> stream_group_commands();
 std::span<const CommandSpec> stream_info_commands();
+std::span<const CommandSpec> debug_commands();
 
 }  // namespace kora::server
