@@ -5,6 +5,8 @@
 // Stops cleanly on SIGINT or SIGTERM: closes listeners and connections, then
 // joins the workers.
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -94,6 +96,8 @@ int main(int argc, char** argv) {
   kora::core::ShardEngine engine(engine_options);
   kora::server::Server server(engine, server_options);
   server.state().executable = argv[0];
+  // SHUTDOWN: the same path as a SIGTERM from outside (sigwait below).
+  server.state().shutdown_handler = [] { kill(getpid(), SIGTERM); };
   auto started = server.start();
   if (!started.ok()) {
     std::fprintf(stderr, "kora-cli: %s\n", started.error().message.c_str());

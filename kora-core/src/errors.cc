@@ -333,6 +333,10 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Elements are too large to be stored";
     case Errc::kStreamKeyGone:
       return "UNBLOCKED the stream key no longer exists";
+    case Errc::kShutdownFailed:
+      return "ERR Errors trying to SHUTDOWN. Check logs.";
+    case Errc::kNoShutdownInProgress:
+      return "ERR No shutdown in progress.";
   }
   return "ERR unknown error";
 }

@@ -1,14 +1,19 @@
-// Server administration commands (Redis's server.c): TIME so far; SHUTDOWN,
-// LASTSAVE, ROLE, LOLWUT and DEBUG join them with the operations issue.
+// Server administration commands (Redis's server.c): TIME, SHUTDOWN, LASTSAVE,
+// ROLE. DEBUG has its own file (debug_commands.cc).
 #include <array>
 #include <chrono>
 #include <string>
 
+#include "args.h"
+#include "kora/core/log.h"
 #include "kora/core/numbers.h"
 #include "kora/server/command.h"
+#include "kora/server/server_state.h"
 
 namespace kora::server {
 namespace {
+
+using core::Errc;
 
 // TIME: [unix seconds, microseconds] as two bulk strings.
 void time_command(CommandContext& ctx) {
@@ -23,9 +28,61 @@ void time_command(CommandContext& ctx) {
   ctx.reply.bulk(usec);
 }
 
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: Redis 7.0's argument rules.
+// There are no replicas to wait for (NOW changes nothing) and no shutdown in
+// progress to ABORT. Kora has no persistence yet, so there is nothing to save
+// unless SAVE asks for it, and then saving fails: the server stays up unless
+// FORCE says to exit anyway, as Redis does when its save fails. On success the
+// client gets no reply: its connection closes as the server stops.
+void shutdown_command(CommandContext& ctx) {
+  bool nosave = false, save = false, force = false, abort = false;
+  for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
+    const std::string_view a = ctx.argv[i];
+    if (iequals(a, "nosave")) nosave = true;
+    else if (iequals(a, "save")) save = true;
+    else if (iequals(a, "now")) {}
+    else if (iequals(a, "force")) force = true;
+    else if (iequals(a, "abort")) abort = true;
+    else return ctx.error(Errc::kSyntax);
+  }
+  if ((abort && ctx.argv.size() > 2) || (nosave && save)) return ctx.error(Errc::kSyntax);
+  if (abort) return ctx.error(Errc::kNoShutdownInProgress);
+  if (!ctx.server || !ctx.server->shutdown_handler) {
+    core::log(core::LogLevel::kWarning, "SHUTDOWN refused: this server runs in-process and stops with its host");
+    return ctx.error(Errc::kShutdownFailed);
+  }
+  core::log(core::LogLevel::kWarning, "User requested shutdown...");
+  if (save) {
+    core::log(core::LogLevel::kWarning, "Error trying to save the DB: persistence is not available in this build");
+    if (!force) {
+      core::log(core::LogLevel::kWarning, "Errors trying to shut down the server. Check the logs for more information.");
+      return ctx.error(Errc::kShutdownFailed);
+    }
+  }
+  ctx.client->close_after_reply = true;
+  ctx.server->shutdown_handler();
+}
+
+// LASTSAVE: the unix time of the last successful save; with none yet, the
+// server's start (as Redis initializes it).
+void lastsave_command(CommandContext& ctx) {
+  ctx.reply.integer(ctx.server ? ctx.server->start_time_ms() / 1000 : 0);
+}
+
+// ROLE: a master with no replicas.
+void role_command(CommandContext& ctx) {
+  ctx.reply.array(3);
+  ctx.reply.bulk("master");
+  ctx.reply.integer(0);
+  ctx.reply.array(0);
+}
+
 // clang-format off
 const std::array kAdminCommands = {
     CommandSpec{"time", 1, kFast | kLoading | kStale, 0, 0, 0, time_command, Fanout::kNone, nullptr, "@fast"},
+    CommandSpec{"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kConnection, 0, 0, 0, shutdown_command, Fanout::kNone, nullptr, "@admin @slow @dangerous"},
+    CommandSpec{"lastsave", 1, kFast | kLoading | kStale, 0, 0, 0, lastsave_command, Fanout::kNone, nullptr, "@admin @fast @dangerous"},
+    CommandSpec{"role", 1, kFast | kLoading | kStale | kNoScript, 0, 0, 0, role_command, Fanout::kNone, nullptr, "@admin @fast @dangerous"},
 };
 // clang-format on
 

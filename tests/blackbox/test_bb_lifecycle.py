@@ -110,3 +110,38 @@ def test_sigterm_with_clients_connected(own_kora, workers):
             c.ping()
     raw.close()
     half.close()
+
+
+def _shutdown(client, *args):
+    """Sends SHUTDOWN; the server closes the connection instead of replying."""
+    try:
+        client.execute_command("SHUTDOWN", *args)
+    except redis.ConnectionError:
+        return None
+    raise AssertionError("SHUTDOWN replied instead of closing the connection")
+
+
+@pytest.mark.parametrize("args", [(), ("NOSAVE",), ("NOW",), ("SAVE", "FORCE"), ("NOSAVE", "NOW", "FORCE")])
+def test_shutdown_stops_the_server(own_kora, args):
+    srv = own_kora(2)
+    c = make_client(srv.port)
+    c.set("k", "v")
+    _shutdown(c, *args)
+    srv.proc.wait(timeout=10)
+    assert srv.proc.returncode == 0, srv.output()
+    assert "User requested shutdown..." in srv.output()
+
+
+def test_shutdown_refusals_keep_the_server(own_kora):
+    srv = own_kora(2)
+    c = make_client(srv.port)
+    # Nothing can be saved (no persistence yet): SAVE without FORCE fails.
+    with pytest.raises(redis.ResponseError, match="^Errors trying to SHUTDOWN. Check logs.$"):
+        c.execute_command("SHUTDOWN", "SAVE")
+    with pytest.raises(redis.ResponseError, match="^No shutdown in progress.$"):
+        c.execute_command("SHUTDOWN", "ABORT")
+    for bad in (("ABORT", "NOW"), ("SAVE", "NOSAVE"), ("LATER",)):
+        with pytest.raises(redis.ResponseError, match="^syntax error$"):
+            c.execute_command("SHUTDOWN", *bad)
+    assert c.ping() is True
+    assert srv.alive()

@@ -156,6 +156,8 @@ enum class Errc : unsigned char {
   kTimeoutNotInteger,  // ERR timeout is not an integer or out of range
   kStreamTooLarge,  // ERR Elements are too large to be stored
   kStreamKeyGone,  // UNBLOCKED the stream key no longer exists
+  kShutdownFailed,  // ERR Errors trying to SHUTDOWN. Check logs.
+  kNoShutdownInProgress,  // ERR No shutdown in progress.
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

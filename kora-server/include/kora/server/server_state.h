@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,10 @@ class ServerState {
   std::size_t shard_count = 1;
   std::string executable;
   std::string config_file;
+  // SHUTDOWN: asks the process to stop (kora-cli: a SIGTERM to itself, which
+  // its main thread waits for). Unset (in-process servers): SHUTDOWN fails.
+  // Set before the workers start; called on a worker thread.
+  std::function<void()> shutdown_handler;
 
   std::atomic<std::int64_t> connected_clients{0};
   std::atomic<std::uint64_t> total_connections{0};
