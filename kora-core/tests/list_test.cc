@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -31,6 +32,19 @@ class FillGuard {
   FillGuard& operator=(const FillGuard&) = delete;
 
  private:
+  std::int64_t old_;
+};
+
+// Sets any EncodingLimits value for one test and puts the old value back.
+class LimitGuard {
+ public:
+  LimitGuard(std::atomic<std::int64_t>& limit, std::int64_t value) : limit_(limit), old_(limit.exchange(value)) {}
+  ~LimitGuard() { limit_.store(old_); }
+  LimitGuard(const LimitGuard&) = delete;
+  LimitGuard& operator=(const LimitGuard&) = delete;
+
+ private:
+  std::atomic<std::int64_t>& limit_;
   std::int64_t old_;
 };
 
@@ -304,9 +318,17 @@ TEST_CASE("ListValue: a queue keeps its memory bounded") {
 }
 
 TEST_CASE("ListValue: random operations agree with a deque model") {
-  std::mt19937_64 rng(GENERATE(1, 2, 3, 4, 5, 6));
+  std::mt19937_64 rng(GENERATE(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
   const std::int64_t fills[] = {-1, -2, 1, 2, 5, 100};
   FillGuard fill(fills[rng() % 6]);
+  // Half the seeds compress inner nodes (depth 1..3); some make elements of a
+  // few bytes plain nodes of their own.
+  const std::int64_t depth = rng() % 2 ? static_cast<std::int64_t>(1 + rng() % 3) : 0;
+  LimitGuard compress(EncodingLimits::instance().list_compress_depth, depth);
+  LimitGuard plain(EncodingLimits::instance().list_packed_threshold,
+                   rng() % 4 == 0 ? static_cast<std::int64_t>(1 + rng() % 8) : std::int64_t{1} << 30);
+  INFO("fill " << EncodingLimits::instance().list_max_listpack_size.load() << " depth " << depth << " plain "
+               << EncodingLimits::instance().list_packed_threshold.load());
   ListValue l;
   std::deque<std::string> model;
   auto value = [&] {
@@ -389,8 +411,94 @@ TEST_CASE("ListValue: random operations agree with a deque model") {
       auto copy = l.clone();
       check_same(static_cast<ListValue&>(*copy), model);
     }
+    // The compression rule: never more compressed nodes than inner nodes.
+    const std::size_t nodes = l.node_count();
+    const std::size_t inner = nodes > 2 * static_cast<std::size_t>(depth) ? nodes - 2 * depth : 0;
+    REQUIRE(l.compressed_nodes() <= (depth ? inner : 0));
   }
   check_same(l, model);
+}
+
+TEST_CASE("ListValue: list-compress-depth compresses exactly the inner nodes") {
+  FillGuard fill(5);
+  const std::int64_t depth = GENERATE(1, 2, 3);
+  LimitGuard compress(EncodingLimits::instance().list_compress_depth, depth);
+  const std::string v(40, 'x');  // five per node: ~210 bytes, very compressible
+  ListValue l;
+  ListValue plain_list;
+  {
+    LimitGuard none(EncodingLimits::instance().list_compress_depth, 0);
+    plain_list = ListValue();
+  }
+  std::deque<std::string> model;
+  for (int i = 0; i < 200; ++i) {
+    const std::string e = v + std::to_string(i);
+    if (i % 2) {
+      l.push(ListEnd::kHead, e);
+      plain_list.push(ListEnd::kHead, e);
+      model.push_front(e);
+    } else {
+      l.push(ListEnd::kTail, e);
+      plain_list.push(ListEnd::kTail, e);
+      model.push_back(e);
+    }
+  }
+  const auto inner = [&] { return l.node_count() - 2 * static_cast<std::size_t>(depth); };
+  REQUIRE(l.compress_depth() == static_cast<std::uint32_t>(depth));
+  REQUIRE(plain_list.compress_depth() == 0);
+  REQUIRE(l.node_count() >= 40);
+  REQUIRE(l.compressed_nodes() == inner());
+  REQUIRE(plain_list.compressed_nodes() == 0);
+  REQUIRE(l.uncompressed_bytes() == plain_list.uncompressed_bytes());
+  REQUIRE(l.memory_usage() * 2 < plain_list.memory_usage());
+  // A read walks through the inner nodes; the next access compresses them again.
+  check_same(l, model);
+  REQUIRE(l.compressed_nodes() == inner());
+  // Pops at both ends move inner nodes outward: they are plain once at the ends.
+  for (int i = 0; i < 37; ++i) {
+    REQUIRE(l.pop(ListEnd::kHead) == model.front());
+    model.pop_front();
+    REQUIRE(l.pop(ListEnd::kTail) == model.back());
+    model.pop_back();
+    if (l.node_count() > 2 * static_cast<std::size_t>(depth)) REQUIRE(l.compressed_nodes() == inner());
+  }
+  check_same(l, model);
+  // Changes in the middle inflate a node and compress it again.
+  l.replace(model.size() / 2, "y");
+  model[model.size() / 2] = "y";
+  REQUIRE(l.insert(model[model.size() / 3], "z", true));
+  model.insert(model.begin() + static_cast<std::ptrdiff_t>(model.size() / 3) + 1, "z");
+  check_same(l, model);
+  if (l.node_count() > 2 * static_cast<std::size_t>(depth)) REQUIRE(l.compressed_nodes() == inner());
+  auto copy = l.clone();
+  check_same(static_cast<ListValue&>(*copy), model);
+  REQUIRE(static_cast<ListValue&>(*copy).compressed_nodes() == l.compressed_nodes());
+}
+
+TEST_CASE("ListValue: incompressible nodes stay plain") {
+  FillGuard fill(5);
+  LimitGuard compress(EncodingLimits::instance().list_compress_depth, 1);
+  std::mt19937_64 rng(7);
+  ListValue l;
+  for (int i = 0; i < 100; ++i) {
+    std::string e(40, '\0');
+    for (char& c : e) c = static_cast<char>(rng());
+    l.push(ListEnd::kTail, e);
+  }
+  REQUIRE(l.node_count() == 20);
+  REQUIRE(l.compressed_nodes() == 0);
+}
+
+TEST_CASE("ListValue: elements at the packed threshold get plain nodes") {
+  LimitGuard plain(EncodingLimits::instance().list_packed_threshold, 5);
+  ListValue l;
+  for (std::string_view e : {"a", "bb", "ccccc", "dd", "eeeeeeee", "f"}) l.push(ListEnd::kTail, e);
+  // [a bb] [ccccc] [dd] [eeeeeeee] [f]
+  REQUIRE(l.node_count() == 5);
+  REQUIRE(forward(l) == V{"a", "bb", "ccccc", "dd", "eeeeeeee", "f"});
+  l.replace(0, "xxxxxx");  // a large element leaves its node
+  REQUIRE(forward(l) == V{"xxxxxx", "bb", "ccccc", "dd", "eeeeeeee", "f"});
+  REQUIRE(l.node_count() == 6);
 }
 
 // --- Operations ----------------------------------------------------------------

@@ -50,6 +50,7 @@ const std::vector<ConfigParam>& params() {
       {"hash-max-listpack-value", "hash-max-ziplist-value", &l.hash_max_listpack_value, 0, LLONG_MAX, {}, Kind::kMemory},
       {"set-max-intset-entries", {}, &l.set_max_intset_entries, 0, LLONG_MAX, {}},
       {"list-max-listpack-size", "list-max-ziplist-size", &l.list_max_listpack_size, INT_MIN, INT_MAX, {}},
+      {"list-compress-depth", {}, &l.list_compress_depth, 0, INT_MAX, {}},
       {"zset-max-listpack-entries", "zset-max-ziplist-entries", &l.zset_max_listpack_entries, 0, LLONG_MAX, {}},
       {"zset-max-listpack-value", "zset-max-ziplist-value", &l.zset_max_listpack_value, 0, LLONG_MAX, {}, Kind::kMemory},
       {"hll-sparse-max-bytes", {}, &l.hll_sparse_max_bytes, 0, LLONG_MAX, {}, Kind::kMemory},
@@ -118,35 +119,6 @@ core::Result<std::vector<double>> parse_percentiles(std::string_view text) {
     i = j;
   }
   return out;
-}
-
-// Redis's memtoull: digits and an optional unit (b, k, kb, m, mb, g, gb, any
-// case); nullopt when malformed. Overflow wraps as in Redis (a huge value then
-// fails the range check instead).
-std::optional<std::uint64_t> parse_memory(std::string_view t) {
-  if (!t.empty() && t[0] == '-') return std::nullopt;
-  std::size_t digits = 0;
-  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
-  const std::string_view unit = t.substr(digits);
-  std::uint64_t mul;
-  if (unit.empty() || iequals(unit, "b")) mul = 1;
-  else if (iequals(unit, "k")) mul = 1000;
-  else if (iequals(unit, "kb")) mul = 1024;
-  else if (iequals(unit, "m")) mul = 1000 * 1000;
-  else if (iequals(unit, "mb")) mul = 1024 * 1024;
-  else if (iequals(unit, "g")) mul = 1000ULL * 1000 * 1000;
-  else if (iequals(unit, "gb")) mul = 1024ULL * 1024 * 1024;
-  else return std::nullopt;
-  if (digits >= 128) return std::nullopt;
-  std::uint64_t val = 0;
-  bool overflow = false;
-  for (std::size_t i = 0; i < digits; ++i) {
-    const auto d = static_cast<std::uint64_t>(t[i] - '0');
-    if (val > (UINT64_MAX - d) / 10) overflow = true;
-    if (!overflow) val = val * 10 + d;
-  }
-  if (overflow) val = UINT64_MAX;  // strtoull's ERANGE result, unchecked by Redis
-  return val * mul;
 }
 
 // CONFIG GET parameter [parameter ...]: glob patterns, matched against names and aliases.

@@ -47,6 +47,9 @@ void debug_help(CommandContext& ctx) {
               "    Reply with a test value of the specified type. <type> can be: string,",
               "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
               "    true, false.",
+              "QUICKLIST-PACKED-THRESHOLD <size>",
+              "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+              "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
               "SET-ACTIVE-EXPIRE <0|1>",
               "    Setting it to 0 disables expiring keys in background when they are not",
               "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -82,8 +85,8 @@ void debug_object(CommandContext& ctx) {
     std::snprintf(line, sizeof line,
                   " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%lld ql_compressed:%d ql_uncompressed_size:%zu",
                   nodes, nodes ? static_cast<double>(list.size()) / static_cast<double>(nodes) : 0.0,
-                  static_cast<long long>(core::EncodingLimits::instance().list_max_listpack_size.load()), 0,
-                  list.memory_usage());
+                  static_cast<long long>(core::EncodingLimits::instance().list_max_listpack_size.load()),
+                  list.compress_depth() != 0 ? 1 : 0, list.uncompressed_bytes());
     text += line;
   }
   ctx.reply.simple(text);
@@ -188,6 +191,18 @@ void debug_set_active_expire(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+// DEBUG QUICKLIST-PACKED-THRESHOLD size: elements of at least `size` bytes
+// get a list node of their own from now on; 0 restores the default (1 GB).
+void debug_quicklist_packed_threshold(CommandContext& ctx) {
+  auto size = parse_memory(ctx.argv[2]);
+  if (!size || *size > (std::uint64_t{1} << 32) - (1 << 20)) {
+    return ctx.reply.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+  }
+  const std::int64_t threshold = *size == 0 ? std::int64_t{1} << 30 : static_cast<std::int64_t>(*size);
+  core::EncodingLimits::instance().list_packed_threshold.store(threshold, std::memory_order_relaxed);
+  ctx.reply.ok();
+}
+
 void debug_log(CommandContext& ctx) {
   core::log(core::LogLevel::kWarning, "DEBUG LOG: %.*s", static_cast<int>(ctx.argv[2].size()), ctx.argv[2].data());
   ctx.reply.ok();
@@ -206,6 +221,7 @@ constexpr DebugSub kDebugSubcommands[] = {
     {"populate", -3, debug_populate}, {"protocol", 3, debug_protocol},
     {"sleep", 3, debug_sleep},        {"set-active-expire", 3, debug_set_active_expire},
     {"log", 3, debug_log},            {"error", 3, debug_error},
+    {"quicklist-packed-threshold", 3, debug_quicklist_packed_threshold},
 };
 
 // Redis checks each subcommand's argument count itself and answers a wrong one

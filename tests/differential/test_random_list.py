@@ -196,26 +196,30 @@ def _fmt(argv):
 # list-max-listpack-size per seed (both servers, restored afterwards): tiny nodes
 # make every command cross node boundaries.
 FILLS = [-2, -1, 1, 2, 3, 7]
+# list-compress-depth per seed: odd seeds compress inner nodes (LZ4 in kora).
+DEPTHS = [0, 1, 0, 2]
 
 
-def _set_fill(pair, fill):
-    r, k = pair.command("CONFIG", "SET", "list-max-listpack-size", str(fill))
-    assert r.raw == b"+OK\r\n" and k is not None and k.raw == r.raw, (fill, r, k)
+def _set_fill(pair, fill, depth=0):
+    for name, value in (("list-max-listpack-size", fill), ("list-compress-depth", depth)):
+        r, k = pair.command("CONFIG", "SET", name, str(value))
+        assert r.raw == b"+OK\r\n" and k is not None and k.raw == r.raw, (name, value, r, k)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def test_random_list_commands(pair, seed):
     fill = FILLS[seed % len(FILLS)]
-    _set_fill(pair, fill)
+    depth = DEPTHS[seed % len(DEPTHS)]
+    _set_fill(pair, fill, depth)
     try:
-        _run(pair, seed, fill)
+        _run(pair, seed, fill, depth)
     finally:
         _set_fill(pair, -2)
 
 
-def _run(pair, seed, fill):
+def _run(pair, seed, fill, depth):
     gen = Gen(seed)
-    history = [f"CONFIG SET list-max-listpack-size {fill}"]
+    history = [f"CONFIG SET list-max-listpack-size {fill}", f"CONFIG SET list-compress-depth {depth}"]
     for i in range(N_COMMANDS):
         argv = gen.command()
         history.append(_fmt(argv))

@@ -16,13 +16,23 @@
 // insertion: -1..-5 cap a node at 4/8/16/32/64 KiB of entries (below -5 is
 // taken as -5); N >= 1 caps it at N entries (and 8 KiB, Redis's safety limit);
 // 0 is taken as 1. A node always accepts its first entry, so one element larger
-// than the limit sits in a node of its own.
+// than the limit sits in a node of its own, and so does an element of at least
+// EncodingLimits::list_packed_threshold bytes (Redis's "plain" nodes).
+//
+// Compression (list-compress-depth, captured when the list is created, as
+// Redis's quicklist does): the `depth` nodes at each end stay plain, every
+// inner node of at least 48 bytes is LZ4-compressed when that saves 8 bytes or
+// more. A write keeps this true before it returns (O(depth) for pushes and
+// pops at the ends). A read that walks into an inner node inflates it in place
+// so that the views it hands out stay valid; the list compresses such nodes
+// again at its next access of any kind (front/back/at, a write, memory_usage).
 //
 // Redis 7.0 reports every list as "quicklist" (the "listpack" list encoding came
 // in 7.2), and so does encoding().
 //
 // Shard-local: touched only by the worker that owns the Db holding it. Views
-// and Cursors into a list stay valid until the list is next modified.
+// and Cursors into a list stay valid until the list is next modified or next
+// read through front(), back() or at(); one cursor walks a list at a time.
 
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +53,7 @@ class ListValue final : public Object {
  public:
   static constexpr ValueType kType = ValueType::kList;
 
-  ListValue() = default;
+  ListValue();  // compress depth: EncodingLimits::list_compress_depth now
   ~ListValue() override;
   ListValue(const ListValue&) = delete;
   ListValue& operator=(const ListValue&) = delete;
@@ -70,7 +80,8 @@ class ListValue final : public Object {
 
    private:
     friend class ListValue;
-    Cursor(const Node* node, std::uint32_t off) : node_(node), off_(off) {}
+    Cursor(const ListValue* list, const Node* node, std::uint32_t off) : list_(list), node_(node), off_(off) {}
+    const ListValue* list_ = nullptr;
     const Node* node_ = nullptr;
     std::uint32_t off_ = 0;  // offset of the entry in node_'s buffer
   };
@@ -103,12 +114,34 @@ class ListValue final : public Object {
 
   // Number of nodes (tests and benchmarks look at the layout through it).
   std::size_t node_count() const;
+  // Nodes stored compressed, and the bytes every node's entries take
+  // uncompressed (DEBUG OBJECT's ql_* fields, tests).
+  std::size_t compressed_nodes() const;
+  std::size_t uncompressed_bytes() const;
+  // The compress depth this list was created with (0: none).
+  std::uint32_t compress_depth() const { return depth_; }
 
  private:
   struct Limit;
 
   static Limit current_limit();
-  static bool fits(const Node* n, std::size_t entry_bytes, const Limit& lim);
+  // Whether n may take one more entry of `len` value bytes.
+  static bool fits(const Node* n, std::size_t len, const Limit& lim);
+
+  // Compression. inflate() turns a compressed node back into a plain one and
+  // compress() tries the reverse; both may reallocate n and return where it now
+  // is. inflate_for_read() is inflate() for a reader holding the list const: it
+  // leaves the list to be settled at its next access.
+  Node* inflate(Node* n);
+  Node* compress(Node* n);
+  const Node* inflate_for_read(const Node* n) const;
+  // Restores the compression rule on the `depth` nodes at each end and the
+  // node next to them (after pushes and pops) / on every node (after a change
+  // inside the list or reads that inflated inner nodes).
+  void settle_ends();
+  void settle_all();
+  void settle_if_read() const;
+  void after_write();
 
   // Node management. Every function that may reallocate a node returns where
   // it now is; the old pointer is dead.
@@ -126,6 +159,8 @@ class ListValue final : public Object {
   Node* head_ = nullptr;
   Node* tail_ = nullptr;
   std::size_t count_ = 0;
+  std::uint32_t depth_ = 0;    // list-compress-depth at creation
+  mutable bool dirty_ = false;  // inner nodes may be plain: settle_all() next
 };
 
 }  // namespace kora::core

@@ -46,6 +46,12 @@ struct EncodingLimits {
   std::atomic<std::int64_t> hash_max_listpack_value{64};
   std::atomic<std::int64_t> set_max_intset_entries{512};
   std::atomic<std::int64_t> list_max_listpack_size{-2};  // -2: 8 KiB nodes
+  // Nodes at each end of a list kept uncompressed; inner nodes are LZ4
+  // compressed. 0: no compression. Read when a list is created (as Redis).
+  std::atomic<std::int64_t> list_compress_depth{0};
+  // An element of at least this many bytes gets a list node of its own (Redis's
+  // quicklist packed_threshold, DEBUG QUICKLIST-PACKED-THRESHOLD).
+  std::atomic<std::int64_t> list_packed_threshold{std::int64_t{1} << 30};
   std::atomic<std::int64_t> zset_max_listpack_entries{128};
   std::atomic<std::int64_t> zset_max_listpack_value{64};
   // Bytes a sparse HyperLogLog may reach before it turns dense (hll_format.h).
