@@ -297,3 +297,53 @@ bool output_limit_reached(ClientState& client, std::size_t used) {
 }
 
 }  // namespace kora::server
+
+namespace kora::server {
+namespace {
+// Which keys a command reads with Redis's lookupKeyRead (notifying keymiss).
+enum class ReadKeys : unsigned char { kNone, kAll, kFirst, kSecond, kAfterFirst };
+
+ReadKeys read_keys_of(const CommandSpec& spec, std::span<const std::string_view> argv) {
+  const std::string_view n = spec.name;
+  // Reads that Redis makes without notifying (LOOKUP_NONOTIFY / a raw dict find).
+  if (n == "object" || n == "memory") return ReadKeys::kNone;
+  if (spec.flags & kReadOnly) return ReadKeys::kAll;
+  // Write commands whose sources (or whole key) Redis looks up for reading.
+  if (n == "getdel" || n == "getex" || n == "getset" || n == "copy" || n == "sort" || n == "georadius" ||
+      n == "georadiusbymember" || n == "xreadgroup" || n == "xclaim" || n == "xautoclaim" || n == "xack") {
+    return ReadKeys::kFirst;
+  }
+  if (n == "pfmerge" || n == "pfcount") return ReadKeys::kAll;
+  if (n == "sinterstore" || n == "sunionstore" || n == "sdiffstore" || n == "zunionstore" || n == "zinterstore" ||
+      n == "zdiffstore" || n == "bitop") {
+    return ReadKeys::kAfterFirst;
+  }
+  if (n == "zrangestore" || n == "geosearchstore") return ReadKeys::kSecond;
+  if (n == "set") {
+    // SET ... GET reads the old value first.
+    for (std::size_t i = 3; i < argv.size(); ++i) {
+      if (iequals(argv[i], "get")) return ReadKeys::kFirst;
+    }
+  }
+  return ReadKeys::kNone;
+}
+}  // namespace
+
+void announce_key_misses(const CommandSpec& spec, std::span<const std::string_view> argv,
+                         core::ShardEngine& engine, int db, std::int64_t now_ms) {
+  const ReadKeys which = read_keys_of(spec, argv);
+  if (which == ReadKeys::kNone) return;
+  std::vector<std::uint32_t> positions;
+  CommandTable::key_positions(spec, argv, positions);
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    if ((which == ReadKeys::kFirst && i != 0) || (which == ReadKeys::kSecond && i != 1) ||
+        (which == ReadKeys::kAfterFirst && i == 0)) {
+      continue;
+    }
+    const std::string_view key = argv[positions[i]];
+    core::Db& d = engine.shard(engine.shard_for(key)).db(db);
+    if (!d.find(key, now_ms, /*touch=*/false)) d.notify(core::notify::kKeyMiss, "keymiss", key);
+  }
+}
+
+}  // namespace kora::server

@@ -122,3 +122,14 @@ std::shared_ptr<PubSubClient> make_pubsub_client(ServerState& state, core::Shard
 bool output_limit_reached(ClientState& client, std::size_t used);
 
 }  // namespace kora::server
+
+namespace kora::server {
+// The "keymiss" notifications of one command run (class m): one per key that
+// the command looks up for reading (Redis's lookupKeyRead) and does not find,
+// in argument order, raised before the command runs — a key found expired is
+// removed first ("expired", then "keymiss"), as in Redis. Called by
+// call_command only when class m is on. Precondition: the caller holds the
+// shards of argv's keys.
+void announce_key_misses(const CommandSpec& spec, std::span<const std::string_view> argv,
+                         core::ShardEngine& engine, int db, std::int64_t now_ms);
+}  // namespace kora::server

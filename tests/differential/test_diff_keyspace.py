@@ -375,6 +375,12 @@ def test_keyspace_events_kea(redis_server, kora_server, pair, family):
     assert got["redis"][2], "the scenario must produce notifications"
 
 
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_keyspace_events_keymiss_and_new(redis_server, kora_server, pair, family):
+    # m (reads that find no key) and n (created keys) are outside A.
+    _run(redis_server.port, kora_server.port, "KEAmn", FAMILIES[family])
+
+
 @pytest.mark.parametrize("flags", ["K$", "Eg", "El", "Kh", "Esz", "Ext", "KEn", "Ag", "gK$E", "AKEm"])
 def test_keyspace_flag_subsets(redis_server, kora_server, pair, flags):
     # Each class alone routes only its events; new-key events with n.
