@@ -229,6 +229,7 @@ Result<int> op_setbit(Db& db, std::string_view key, std::uint64_t offset, bool o
   v = on ? (v | mask) : (v & ~mask);
   const char c = static_cast<char>(v);
   db.write_string(ref, byte, std::string_view(&c, 1));  // zero-pads, keeps the TTL
+  db.notify(notify::kString, "setbit", key);
   return old;
 }
 
@@ -316,6 +317,7 @@ Result<std::size_t> op_bitop(BitOp op, Db& dest_db, std::string_view dest,
   EntryRef ref = dest_db.find_or_create(dest, now_ms, nullptr);
   dest_db.set_string(ref, result, StringEncoding::kRaw);
   dest_db.set_expire(ref, 0);  // Redis's setKey drops the TTL
+  dest_db.notify(notify::kString, "set", dest);
   return result.size();
 }
 
@@ -532,9 +534,11 @@ Result<std::vector<std::optional<std::int64_t>>> op_bitfield(Db& db, std::string
   if (grows) db.write_string(ref, static_cast<std::size_t>(need - 1), std::string_view("\0", 1));
   FieldBytes bytes(ref->str());
   bool changed = false;
+  bool wrote = false;  // a SET/INCRBY that did not FAIL on overflow
   for (const BitfieldOp& op : ops) {
     replies.push_back(op.kind == BitfieldOp::Kind::kGet ? std::optional(run_get(bytes, op))
                                                         : run_write(bytes, op, changed));
+    if (op.kind != BitfieldOp::Kind::kGet && replies.back()) wrote = true;
   }
   auto runs = bytes.changed_runs();  // before the first write invalidates the view
   for (const auto& [offset, run] : runs) db.write_string(ref, offset, run);
@@ -542,6 +546,8 @@ Result<std::vector<std::optional<std::int64_t>>> op_bitfield(Db& db, std::string
     db.mark_raw(ref);               // as Redis's dbUnshareStringValue
     if (changed) db.signal_modified(key);  // ops that changed bits and then restored them
   }
+  // As Redis: announced when a write grew the string or changed a field.
+  if (changed || (grows && wrote)) db.notify(notify::kString, "setbit", key);
   return replies;
 }
 

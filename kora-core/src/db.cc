@@ -410,10 +410,11 @@ EntryRef Db::find(std::string_view key, std::int64_t now_ms, bool touch) {
   return {e};
 }
 
-void Db::remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> event) {
+void Db::remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> event,
+                      bool notify_generic) {
   if (e->meta() & Entry::kHasTtl) expires_.erase(e);
   table_.unlink(e, hash);
-  if (event) raise(*event, e->key());
+  if (event) raise(*event, e->key(), notify_generic);
   destroy(e);
 }
 
@@ -426,14 +427,15 @@ EntryRef Db::find_or_create(std::string_view key, std::int64_t now_ms, bool* cre
   Entry* e = build(key, 0, Layout{});
   e->touch(access_clock_of(now_ms));
   table_.insert(e, hash_bytes(key));
+  notify_new(key);
   return {e};
 }
 
-bool Db::erase(std::string_view key) {
+bool Db::erase(std::string_view key, bool notify_del) {
   std::uint64_t hash = hash_bytes(key);
   Entry* e = table_.find(key, hash);
   if (!e) return false;
-  remove_entry(e, hash, KeyEvent::kDeleted);
+  remove_entry(e, hash, KeyEvent::kDeleted, notify_del);
   return true;
 }
 
@@ -569,6 +571,7 @@ EntryRef Db::put_copy(std::string_view key, const Entry& src, std::int64_t now_m
   e->touch(access_clock_of(now_ms));
   table_.insert(e, hash);
   if (e->meta() & Entry::kHasTtl) expires_.insert(e);
+  notify_new(key);
   raise(KeyEvent::kModified, key);
   return {e};
 }
@@ -588,6 +591,7 @@ void Db::move_to(std::string_view key, Db& dst, std::string_view new_key, std::i
   fresh->touch(access_clock_of(now_ms));
   dst.table_.insert(fresh, new_hash);
   if (fresh->meta() & Entry::kHasTtl) dst.expires_.insert(fresh);
+  dst.notify_new(new_key);
   // The value now belongs to `fresh`: free only the old record's memory.
   if (e->meta() & Entry::kHasTtl) expires_.erase(e);
   table_.unlink(e, hash);

@@ -60,7 +60,7 @@ Result<RestoredValue> parse_payload(std::string_view payload) {
 
 void store_restored(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,
                     std::int64_t now_ms) {
-  db.erase(key);
+  db.erase(key, /*notify_del=*/false);  // RESTORE REPLACE: Redis announces no "del"
   EntryRef ref = db.find_or_create(key, now_ms, nullptr);
   if (value.type == ValueType::kString) {
     db.set_string(ref, value.str);

@@ -164,12 +164,14 @@ Result<std::vector<GeoMatch>> op_geosearch(Db& db, std::string_view key, const G
 }
 
 std::size_t op_geostore(Db& dst, std::string_view dst_key, std::span<const GeoMatch> matches, bool storedist,
-                        std::int64_t now_ms) {
+                        std::string_view event, std::int64_t now_ms) {
   // Built as a skiplist, then converted when it fits a listpack, as Redis does.
   auto z = std::make_unique<ZSetValue>(true);
   for (const GeoMatch& m : matches) z->add(m.member, storedist ? m.dist : m.score, ZSetValue::kNone, nullptr);
   z->convert_to_listpack_if_fits();
-  return dst.store_result(dst_key, std::move(z), now_ms);
+  const std::size_t n = dst.store_result(dst_key, std::move(z), now_ms);
+  if (n > 0) dst.notify(notify::kZset, event, dst_key);
+  return n;
 }
 
 std::string format_geo_distance(double d) {

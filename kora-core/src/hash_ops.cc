@@ -32,7 +32,10 @@ Result<std::size_t> op_hset(Db& db, std::string_view key,
   for (std::size_t i = 0; i + 1 < field_values.size(); i += 2) {
     if (hash.set(field_values[i], field_values[i + 1])) ++added;
   }
-  if (!field_values.empty()) db.signal_modified(key);
+  if (!field_values.empty()) {
+    db.signal_modified(key);
+    db.notify(notify::kHash, "hset", key);  // HSET and HMSET
+  }
   db.erase_if_empty(key);  // only when called with no pairs
   return added;
 }
@@ -47,6 +50,7 @@ Result<bool> op_hsetnx(Db& db, std::string_view key, std::string_view field, std
   hash.prepare_write(args);
   hash.set(field, value);
   db.signal_modified(key);
+  db.notify(notify::kHash, "hset", key);
   return true;
 }
 
@@ -81,7 +85,10 @@ Result<std::size_t> op_hdel(Db& db, std::string_view key, std::span<const std::s
       if ((*h)->size() == 0) break;  // as Redis: stop once the hash is empty
     }
   }
-  if (removed > 0) db.signal_modified(key);
+  if (removed > 0) {
+    db.signal_modified(key);
+    db.notify(notify::kHash, "hdel", key);
+  }
   db.erase_if_empty(key);
   return removed;
 }
@@ -137,6 +144,7 @@ Result<std::int64_t> op_hincrby(Db& db, std::string_view key, std::string_view f
   append_int64(text, next);
   hash.set(field, text);
   db.signal_modified(key);
+  db.notify(notify::kHash, "hincrby", key);
   return next;
 }
 
@@ -160,6 +168,7 @@ Result<std::string> op_hincrbyfloat(Db& db, std::string_view key, std::string_vi
   std::string text = format_long_double_human(value);
   hash.set(field, text);
   db.signal_modified(key);
+  db.notify(notify::kHash, "hincrbyfloat", key);
   return text;
 }
 

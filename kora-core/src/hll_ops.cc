@@ -94,7 +94,11 @@ Result<bool> op_pfadd(Db& db, std::string_view key, std::span<const std::string_
     auto v = hll_of(*ref.entry);
     if (!v.ok()) return v.error();
     db.mark_raw(ref);
-    if (hll::encoding(*v) == hll::kDense) return pfadd_dense(db, ref, elements);
+    if (hll::encoding(*v) == hll::kDense) {
+      const bool raised = pfadd_dense(db, ref, elements);
+      if (raised) db.notify(notify::kString, "pfadd", key);
+      return raised;
+    }
     buf.assign(*v);
   }
   const std::size_t max_bytes = sparse_max_bytes();
@@ -115,6 +119,7 @@ Result<bool> op_pfadd(Db& db, std::string_view key, std::span<const std::string_
     commit(db, ref, buf);  // on corruption: what was raised before it, as Redis keeps it
   }
   if (corrupt) return Errc::kHllCorrupt;
+  if (updated) db.notify(notify::kString, "pfadd", key);
   return updated != 0;
 }
 
@@ -180,12 +185,14 @@ Result<void> op_pfmerge(std::span<const HllKey> keys, std::int64_t now_ms) {
   if (!ref) {
     ref = db.find_or_create(key, now_ms, nullptr);
     db.set_string(ref, buf, StringEncoding::kRaw);
+    db.notify(notify::kString, "pfadd", key);  // Redis announces PFMERGE as a mass PFADD
     return Ok{};
   }
   db.mark_raw(ref);
   // Redis signals the key modified (and counts a write) even when no byte
   // changed: the change feed and WATCH see it then too.
   if (!commit(db, ref, buf)) db.signal_modified(key);
+  db.notify(notify::kString, "pfadd", key);
   return Ok{};
 }
 

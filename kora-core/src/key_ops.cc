@@ -29,6 +29,7 @@ bool op_expire_at(Db& db, std::string_view key, std::int64_t at_ms, std::int64_t
     db.erase(key);
   } else {
     db.set_expire(ref, at_ms);
+    db.notify(notify::kGeneric, "expire", key);
   }
   return true;
 }
@@ -44,6 +45,7 @@ bool op_persist(Db& db, std::string_view key, std::int64_t now_ms) {
   EntryRef ref = db.find(key, now_ms);
   if (!ref || ref->expire_at_ms() == 0) return false;
   db.set_expire(ref, 0);
+  db.notify(notify::kGeneric, "persist", key);
   return true;
 }
 
@@ -91,6 +93,7 @@ bool op_copy(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst,
   if (!ref) return false;
   if (!replace && dst_db.find(dst, now_ms, false)) return false;
   dst_db.put_copy(dst, *ref.entry, now_ms);
+  dst_db.notify(notify::kGeneric, "copy_to", dst);
   return true;
 }
 
@@ -115,6 +118,7 @@ void op_restore(Db& db, std::string_view key, RestoredValue value, std::int64_t 
     return;
   }
   store_restored(db, key, std::move(value), expire_at_ms, now_ms);
+  db.notify(notify::kGeneric, "restore", key);
   if (idle_seconds) Db::set_idle(db.find(key, now_ms, false), *idle_seconds, now_ms);
 }
 

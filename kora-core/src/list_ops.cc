@@ -41,6 +41,7 @@ Result<std::size_t> op_push(Db& db, std::string_view key, ListEnd end,
   if (list == nullptr) return std::size_t{0};
   for (std::string_view v : values) list->push(end, v);
   db.signal_modified(key);
+  db.notify(notify::kList, end == ListEnd::kHead ? "lpush" : "rpush", key);
   return list->size();
 }
 
@@ -51,6 +52,7 @@ Result<std::optional<std::string>> op_pop(Db& db, std::string_view key, ListEnd 
   if (*found == nullptr) return std::optional<std::string>();
   std::optional<std::string> out((*found)->pop(end));
   db.signal_modified(key);
+  db.notify(notify::kList, end == ListEnd::kHead ? "lpop" : "rpop", key);
   db.erase_if_empty(key);
   return out;
 }
@@ -67,7 +69,10 @@ Result<std::optional<std::vector<std::string>>> op_pop_count(Db& db, std::string
   const std::size_t n = std::min(count, list->size());
   out->reserve(n);
   for (std::size_t i = 0; i < n; ++i) out->push_back(list->pop(end));
-  if (n > 0) db.signal_modified(key);
+  if (n > 0) {
+    db.signal_modified(key);
+    db.notify(notify::kList, end == ListEnd::kHead ? "lpop" : "rpop", key);
+  }
   db.erase_if_empty(key);
   return out;
 }
@@ -111,6 +116,7 @@ Result<void> op_lset(Db& db, std::string_view key, std::int64_t index, std::stri
   if (!i) return Errc::kIndexOutOfRange;
   (*found)->replace(*i, value);
   db.signal_modified(key);
+  db.notify(notify::kList, "lset", key);
   return Ok{};
 }
 
@@ -122,6 +128,7 @@ Result<std::int64_t> op_linsert(Db& db, std::string_view key, bool after, std::s
   if (list == nullptr) return std::int64_t{0};
   if (!list->insert(pivot, value, after)) return std::int64_t{-1};
   db.signal_modified(key);
+  db.notify(notify::kList, "linsert", key);
   return static_cast<std::int64_t>(list->size());
 }
 
@@ -135,7 +142,10 @@ Result<std::size_t> op_lrem(Db& db, std::string_view key, std::int64_t count,
                                        : static_cast<std::size_t>(-(count + 1)) + 1;
   const std::size_t removed =
       (*found)->remove(value, limit, count >= 0 ? ListEnd::kHead : ListEnd::kTail);
-  if (removed > 0) db.signal_modified(key);
+  if (removed > 0) {
+    db.signal_modified(key);
+    db.notify(notify::kList, "lrem", key);
+  }
   db.erase_if_empty(key);
   return removed;
 }
@@ -155,6 +165,7 @@ Result<void> op_ltrim(Db& db, std::string_view key, std::int64_t start, std::int
     list->erase(ListEnd::kHead, len);
   }
   db.signal_modified(key);
+  db.notify(notify::kList, "ltrim", key);
   db.erase_if_empty(key);
   return Ok{};
 }
@@ -208,6 +219,9 @@ Result<std::optional<std::string>> op_lmove(Db& src_db, std::string_view src, Db
   target->push(to, value);
   src_db.signal_modified(src);
   dst_db.signal_modified(dst);
+  // As Redis: the push on the destination is announced first, then the pop.
+  dst_db.notify(notify::kList, to == ListEnd::kHead ? "lpush" : "rpush", dst);
+  src_db.notify(notify::kList, from == ListEnd::kHead ? "lpop" : "rpop", src);
   src_db.erase_if_empty(src);
   return std::optional<std::string>(std::move(value));
 }

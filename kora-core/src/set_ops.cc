@@ -144,9 +144,12 @@ SetValue diff_of(const std::vector<const SetValue*>& sets) {
   return out;
 }
 
-// The *STORE epilogue (Db::store_result).
-std::size_t store(SetKey dst, SetValue&& result, std::int64_t now_ms) {
-  return dst.db->store_result(dst.key, std::make_unique<SetValue>(std::move(result)), now_ms);
+// The *STORE epilogue (Db::store_result), announcing `event` when it stored
+// a set ("del" comes from the Db when an empty result removed the key).
+std::size_t store(SetKey dst, SetValue&& result, std::int64_t now_ms, std::string_view event) {
+  const std::size_t n = dst.db->store_result(dst.key, std::make_unique<SetValue>(std::move(result)), now_ms);
+  if (n > 0) dst.db->notify(notify::kSet, event, dst.key);
+  return n;
 }
 
 }  // namespace
@@ -157,7 +160,10 @@ Result<std::size_t> op_sadd(Db& db, std::string_view key, std::span<const std::s
   if (!r.ok()) return r.error();
   std::size_t added = 0;
   for (std::string_view m : members) added += (*r)->add(m) ? 1 : 0;
-  if (added > 0) db.signal_modified(key);
+  if (added > 0) {
+    db.signal_modified(key);
+    db.notify(notify::kSet, "sadd", key);
+  }
   return added;
 }
 
@@ -172,7 +178,10 @@ Result<std::size_t> op_srem(Db& db, std::string_view key, std::span<const std::s
     if (set->remove(m)) ++removed;
     if (set->size() == 0) break;
   }
-  if (removed > 0) db.signal_modified(key);
+  if (removed > 0) {
+    db.signal_modified(key);
+    db.notify(notify::kSet, "srem", key);
+  }
   db.erase_if_empty(key);
   return removed;
 }
@@ -215,6 +224,7 @@ Result<std::optional<std::string>> op_spop(Db& db, std::string_view key, std::in
   std::string m = set->random_member(rng());
   set->remove(m);
   db.signal_modified(key);
+  db.notify(notify::kSet, "spop", key);
   db.erase_if_empty(key);
   return std::optional<std::string>(std::move(m));
 }
@@ -227,6 +237,7 @@ Result<std::vector<std::string>> op_spop_count(Db& db, std::string_view key, std
   std::vector<std::string> out;
   if (!set || count == 0) return out;
   const std::uint64_t size = set->size();
+  db.notify(notify::kSet, "spop", key);
   if (count >= size) {
     // The whole set, then the key goes.
     out = set->members();
@@ -311,6 +322,7 @@ Result<bool> op_smove(SetKey src, SetKey dst, std::string_view member, std::int6
   if (*s == *d) return (*s)->contains(member);
   if (!(*s)->remove(member)) return false;
   src.db->signal_modified(src.key);
+  src.db->notify(notify::kSet, "srem", src.key);
   src.db->erase_if_empty(src.key);
   SetValue* target = *d;
   if (!target) {
@@ -320,7 +332,10 @@ Result<bool> op_smove(SetKey src, SetKey dst, std::string_view member, std::int6
   }
   // As Redis: the destination counts as touched (WATCH, the feed) only when
   // the member was new to it.
-  if (target->add(member)) dst.db->signal_modified(dst.key);
+  if (target->add(member)) {
+    dst.db->signal_modified(dst.key);
+    dst.db->notify(notify::kSet, "sadd", dst.key);
+  }
   return true;
 }
 
@@ -358,7 +373,7 @@ Result<std::size_t> op_sinterstore(SetKey dst, std::span<const SetKey> keys, std
       return true;
     });
   }
-  return store(dst, std::move(result), now_ms);
+  return store(dst, std::move(result), now_ms, "sinterstore");
 }
 
 Result<std::vector<std::string>> op_sunion(std::span<const SetKey> keys, std::int64_t now_ms) {
@@ -370,7 +385,7 @@ Result<std::vector<std::string>> op_sunion(std::span<const SetKey> keys, std::in
 Result<std::size_t> op_sunionstore(SetKey dst, std::span<const SetKey> keys, std::int64_t now_ms) {
   auto sets = lookup_all(keys, now_ms);
   if (!sets.ok()) return sets.error();
-  return store(dst, union_of(*sets), now_ms);
+  return store(dst, union_of(*sets), now_ms, "sunionstore");
 }
 
 Result<std::vector<std::string>> op_sdiff(std::span<const SetKey> keys, std::int64_t now_ms) {
@@ -382,7 +397,7 @@ Result<std::vector<std::string>> op_sdiff(std::span<const SetKey> keys, std::int
 Result<std::size_t> op_sdiffstore(SetKey dst, std::span<const SetKey> keys, std::int64_t now_ms) {
   auto sets = lookup_all(keys, now_ms);
   if (!sets.ok()) return sets.error();
-  return store(dst, diff_of(*sets), now_ms);
+  return store(dst, diff_of(*sets), now_ms, "sdiffstore");
 }
 
 Result<SetScanPage> op_sscan(Db& db, std::string_view key, std::uint64_t /*cursor*/,

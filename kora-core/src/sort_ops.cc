@@ -228,7 +228,9 @@ std::size_t op_sort_store(Db& dst, std::string_view dst_key, std::span<const std
                           std::int64_t now_ms) {
   auto list = std::make_unique<ListValue>();
   for (const auto& r : rows) list->push(ListEnd::kTail, r ? std::string_view(*r) : std::string_view());
-  return dst.store_result(dst_key, std::move(list), now_ms);
+  const std::size_t n = dst.store_result(dst_key, std::move(list), now_ms);
+  if (n > 0) dst.notify(notify::kList, "sortstore", dst_key);
+  return n;
 }
 
 }  // namespace kora::core

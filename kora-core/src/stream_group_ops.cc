@@ -92,6 +92,7 @@ Result<void> op_xgroup_create(Db& db, std::string_view key, std::string_view gro
   g.entries_read = entries_read;
   s->groups().emplace(std::string(group), std::move(g));
   db.signal_modified(key);
+  db.notify(notify::kStream, "xgroup-create", key);
   return Ok{};
 }
 
@@ -111,6 +112,7 @@ Result<void> op_xgroup_setid(Db& db, std::string_view key, std::string_view grou
   g->last_id = id;
   g->entries_read = entries_read;
   db.signal_modified(key);
+  db.notify(notify::kStream, "xgroup-setid", key);
   return Ok{};
 }
 
@@ -121,6 +123,7 @@ Result<bool> op_xgroup_destroy(Db& db, std::string_view key, std::string_view gr
   if (it == (*s)->groups().end()) return false;
   (*s)->groups().erase(it);
   db.signal_modified(key);  // blocked XREADGROUPs of the group get NOGROUP
+  db.notify(notify::kStream, "xgroup-destroy", key);
   return true;
 }
 
@@ -132,6 +135,7 @@ Result<bool> op_xgroup_createconsumer(Db& db, std::string_view key, std::string_
   if (g->consumers.count(consumer)) return false;
   g->consumers.emplace(std::string(consumer), StreamConsumer{now_ms, {}});
   db.signal_modified(key);
+  db.notify(notify::kStream, "xgroup-createconsumer", key);
   return true;
 }
 
@@ -146,6 +150,7 @@ Result<std::size_t> op_xgroup_delconsumer(Db& db, std::string_view key, std::str
   for (StreamId id : it->second.pel) g->pel.erase(id);
   g->consumers.erase(it);
   db.signal_modified(key);
+  db.notify(notify::kStream, "xgroup-delconsumer", key);
   return pending;
 }
 
@@ -174,7 +179,10 @@ Result<std::optional<StreamEntries>> op_xreadgroup(Db& db, std::string_view key,
   }
   bool created = false;
   StreamConsumer& c = touch_consumer(g, consumer, now_ms, &created);
-  if (created) fx.created_consumers.emplace_back(consumer);
+  if (created) {
+    fx.created_consumers.emplace_back(consumer);
+    db.notify(notify::kStream, "xgroup-createconsumer", key);
+  }
   out.emplace();
   if (history_from) {
     for (auto it = c.pel.lower_bound(*history_from); it != c.pel.end(); ++it) {
@@ -346,7 +354,11 @@ Result<StreamEntries> op_xclaim(Db& db, std::string_view key, std::string_view g
     if (it == g.pel.end()) continue;
     StreamNack& n = it->second;
     if (!fresh && args.min_idle && now_ms - n.delivery_time < args.min_idle) continue;
-    if (!to) to = &touch_consumer(g, consumer, now_ms, nullptr);
+    if (!to) {
+      bool created = false;
+      to = &touch_consumer(g, consumer, now_ms, &created);
+      if (created) db.notify(notify::kStream, "xgroup-createconsumer", key);
+    }
     if (fresh) n.consumer.clear();
     reassign(g, id, n, *to, consumer);
     n.delivery_time = delivery;
@@ -396,7 +408,11 @@ Result<XAutoClaimResult> op_xautoclaim(Db& db, std::string_view key, std::string
       ++it;
       continue;
     }
-    if (!to) to = &touch_consumer(g, consumer, now_ms, nullptr);
+    if (!to) {
+      bool created = false;
+      to = &touch_consumer(g, consumer, now_ms, &created);
+      if (created) db.notify(notify::kStream, "xgroup-createconsumer", key);
+    }
     reassign(g, id, n, *to, consumer);
     n.delivery_time = now_ms;
     if (!justid) ++n.delivery_count;

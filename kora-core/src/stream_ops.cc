@@ -132,6 +132,8 @@ Result<XAddResult> op_xadd(Db& db, std::string_view key, const XAddArgs& args,
   out.length = s->length();
   out.first_edge = first_edge(*s);
   db.signal_modified(key);
+  db.notify(notify::kStream, "xadd", key);
+  if (out.trimmed) db.notify(notify::kStream, "xtrim", key);
   return out;
 }
 
@@ -160,7 +162,10 @@ Result<std::size_t> op_xdel(Db& db, std::string_view key, std::span<const Stream
   if (!*found) return std::size_t{0};
   std::size_t deleted = 0;
   for (StreamId id : ids) deleted += (*found)->remove(id) ? 1 : 0;
-  if (deleted) db.signal_modified(key);
+  if (deleted) {
+    db.signal_modified(key);
+    db.notify(notify::kStream, "xdel", key);
+  }
   return deleted;
 }
 
@@ -173,7 +178,10 @@ Result<XTrimResult> op_xtrim(Db& db, std::string_view key, const TrimArgs& args,
   out.deleted = s.trim(args);
   out.length = s.length();
   out.first_edge = first_edge(s);
-  if (out.deleted) db.signal_modified(key);
+  if (out.deleted) {
+    db.signal_modified(key);
+    db.notify(notify::kStream, "xtrim", key);
+  }
   return out;
 }
 
@@ -192,6 +200,7 @@ Result<void> op_xsetid(Db& db, std::string_view key, const XSetIdArgs& args, std
   if (args.entries_added != -1) s.set_entries_added(static_cast<std::uint64_t>(args.entries_added));
   if (args.max_deleted != StreamId{}) s.set_max_deleted_id(args.max_deleted);
   db.signal_modified(key);
+  db.notify(notify::kStream, "xsetid", key);
   return Ok{};
 }
 

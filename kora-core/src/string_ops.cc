@@ -32,6 +32,8 @@ Result<SetOutcome> op_set(Db& db, std::string_view key, std::string_view value,
   if (!ref) ref = db.find_or_create(key, now_ms, nullptr);
   db.set_string(ref, value);
   if (!opts.keep_ttl) db.set_expire(ref, opts.expire_at_ms);
+  db.notify(notify::kString, "set", key);
+  if (!opts.keep_ttl && opts.expire_at_ms != 0) db.notify(notify::kGeneric, "expire", key);
   out.written = true;
   return out;
 }
@@ -53,6 +55,7 @@ Result<std::int64_t> op_incr_by(Db& db, std::string_view key, std::int64_t delta
   std::string text;
   append_int64(text, next);
   db.set_string(ref, text);
+  db.notify(notify::kString, "incrby", key);
   return next;
 }
 
@@ -67,9 +70,11 @@ Result<std::size_t> op_append(Db& db, std::string_view key, std::string_view suf
     // "embstr" or "raw"), not a string built by appending.
     ref = db.find_or_create(key, now_ms, nullptr);
     db.set_string(ref, suffix);
+    db.notify(notify::kString, "append", key);
     return suffix.size();
   }
   db.append_string(ref, suffix);
+  db.notify(notify::kString, "append", key);
   return ref->str().size();
 }
 
@@ -103,10 +108,14 @@ Result<std::optional<std::string>> op_getex(Db& db, std::string_view key, const 
         db.erase(key);  // an absolute time already past deletes the key, as Redis does
       } else {
         db.set_expire(ref, opts.expire_at_ms);
+        db.notify(notify::kGeneric, "expire", key);
       }
       break;
     case GetExOptions::Ttl::kPersist:
-      db.set_expire(ref, 0);
+      if (ref->expire_at_ms() != 0) {
+        db.set_expire(ref, 0);
+        db.notify(notify::kGeneric, "persist", key);
+      }
       break;
   }
   return value;
@@ -120,6 +129,7 @@ bool op_msetnx(std::span<const DbKeyValue> items, std::int64_t now_ms) {
     EntryRef ref = kv.db->find_or_create(kv.key, now_ms, nullptr);
     kv.db->set_string(ref, kv.value);
     kv.db->set_expire(ref, 0);
+    kv.db->notify(notify::kString, "set", kv.key);
   }
   return true;
 }
@@ -166,6 +176,7 @@ Result<std::size_t> op_setrange(Db& db, std::string_view key, std::int64_t offse
     if (!fits(offset, value.size())) return Errc::kStringTooLong;
   }
   db.write_string(ref, static_cast<std::size_t>(offset), value);  // zero-pads, keeps the TTL
+  db.notify(notify::kString, "setrange", key);
   return ref->str().size();
 }
 
@@ -184,6 +195,7 @@ Result<std::string> op_incr_by_float(Db& db, std::string_view key, long double i
   std::string text = format_long_double_human(next);
   if (!ref) ref = db.find_or_create(key, now_ms, nullptr);
   db.set_string(ref, text, StringEncoding::kEmbstr);  // keeps the TTL; as Redis, never "int"
+  db.notify(notify::kString, "incrbyfloat", key);
   return text;
 }
 

@@ -211,7 +211,10 @@ Result<ZAddResult> op_zadd(Db& db, std::string_view key, const ZAddOptions& opts
     if (!(out & ZSetValue::kNop)) ++res.processed;
     res.score = new_score;
   }
-  if (res.added || res.updated) db.signal_modified(key);
+  if (res.added || res.updated) {
+    db.signal_modified(key);
+    db.notify(notify::kZset, (opts.flags & ZSetValue::kIncr) ? "zincr" : "zadd", key);
+  }
   if (failed) return *failed;
   return res;
 }
@@ -227,7 +230,10 @@ Result<std::size_t> op_zrem(Db& db, std::string_view key, std::span<const std::s
     if (z->remove(m)) ++removed;
     if (z->size() == 0) break;
   }
-  if (removed > 0) db.signal_modified(key);
+  if (removed > 0) {
+    db.signal_modified(key);
+    db.notify(notify::kZset, "zrem", key);
+  }
   db.erase_if_empty(key);
   return removed;
 }
@@ -280,7 +286,9 @@ Result<std::size_t> op_zrangestore(ZKey dst, ZKey src, const ZRangeSpec& spec, s
   if (*r) items = select(**r, spec);
   // In reply order: descending for REV.
   if (spec.reverse) std::reverse(items.begin(), items.end());
-  return dst.db->store_result(dst.key, ZSetValue::from_sorted(views_of(items)), now_ms);
+  const std::size_t n = dst.db->store_result(dst.key, ZSetValue::from_sorted(views_of(items)), now_ms);
+  if (n > 0) dst.db->notify(notify::kZset, "zrangestore", dst.key);
+  return n;
 }
 
 Result<std::size_t> op_zcount(Db& db, std::string_view key, const ScoreRange& range, std::int64_t now_ms) {
@@ -343,6 +351,11 @@ Result<std::size_t> op_zremrange(Db& db, std::string_view key, const ZRangeSpec&
   if (count == 0) return std::size_t{0};
   z->erase_ranks(from, from + count - 1);
   db.signal_modified(key);
+  db.notify(notify::kZset,
+            spec.by == ZRangeBy::kRank    ? "zremrangebyrank"
+            : spec.by == ZRangeBy::kScore ? "zremrangebyscore"
+                                          : "zremrangebylex",
+            key);
   db.erase_if_empty(key);
   return count;
 }
@@ -362,6 +375,7 @@ Result<std::optional<std::vector<ScoredMember>>> op_zpop(Db& db, std::string_vie
       z->erase_ranks(0, n - 1);
     }
     db.signal_modified(key);
+    db.notify(notify::kZset, max ? "zpopmax" : "zpopmin", key);
     db.erase_if_empty(key);
   }
   return std::optional<std::vector<ScoredMember>>(std::move(out));

@@ -152,7 +152,15 @@ Result<std::size_t> op_zalgebrastore(ZKey dst, std::span<const ZKey> keys, const
   auto src = lookup(keys, now_ms);
   if (!src.ok()) return src.error();
   std::vector<ScoredMember> items = run(std::move(*src), how);
-  return dst.db->store_result(dst.key, ZSetValue::from_sorted(views_of(items)), now_ms);
+  const std::size_t n = dst.db->store_result(dst.key, ZSetValue::from_sorted(views_of(items)), now_ms);
+  if (n > 0) {
+    dst.db->notify(notify::kZset,
+                   how.op == ZSetOp::kUnion   ? "zunionstore"
+                   : how.op == ZSetOp::kInter ? "zinterstore"
+                                              : "zdiffstore",
+                   dst.key);
+  }
+  return n;
 }
 
 Result<bool> op_zalgebra_types(std::span<const ZKey> keys, std::int64_t now_ms) {

@@ -7,6 +7,7 @@
 #include "kora/core/clock.h"
 #include "kora/core/dump.h"
 #include "kora/protocol/reply_writer.h"
+#include "pubsub_service.h"
 #include "server_shard.h"
 
 namespace kora::server {
@@ -140,6 +141,10 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
   if (capture) {
     ctx.effects = nullptr;
     run.skip_feed();
+  }
+  // Keyspace notifications of class m (keymiss): one branch when off.
+  if (shard.events().notifying(core::notify::kKeyMiss)) [[unlikely]] {
+    announce_key_misses(spec, argv, env.engine, env.db, ctx.now_ms);
   }
   try {
     spec.handler(ctx);

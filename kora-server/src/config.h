@@ -31,3 +31,9 @@ namespace kora::server {
 // The custom parameters, each defined by the file that owns the setting (one
 // line per parameter, referenced by its row in config_commands.cc).
 }  // namespace kora::server
+
+namespace kora::server {
+// notify-keyspace-events and client-output-buffer-limit (pubsub_config.cc).
+extern const CustomConfig kNotifyKeyspaceEventsConfig;
+extern const CustomConfig kClientOutputBufferLimitConfig;
+}  // namespace kora::server

@@ -56,6 +56,8 @@ const std::vector<ConfigParam>& params() {
       {"hll-sparse-max-bytes", {}, &l.hll_sparse_max_bytes, 0, LLONG_MAX, {}, Kind::kMemory},
       {"stream-node-max-bytes", {}, &l.stream_node_max_bytes, 0, LONG_MAX, {}, Kind::kMemory},
       {"stream-node-max-entries", {}, &l.stream_node_max_entries, 0, LLONG_MAX, {}},
+      {"notify-keyspace-events", {}, nullptr, 0, 0, {}, Kind::kCustom, &kNotifyKeyspaceEventsConfig},
+      {"client-output-buffer-limit", {}, nullptr, 0, 0, {}, Kind::kCustom, &kClientOutputBufferLimitConfig},
       // Facts of this build, reported for clients that ask; settable only to
       // the value they have.
       {"databases", {}, nullptr, 0, 0, "16"},

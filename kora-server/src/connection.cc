@@ -3,11 +3,13 @@
 #include "args.h"
 
 #include <algorithm>
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 #include "kora/core/clock.h"
 #include "blocking.h"
 #include "kora/server/server_state.h"
+#include "pubsub_service.h"
 #include "server_shard.h"
 
 namespace kora::server {
@@ -50,6 +52,7 @@ Connection::Connection(core::ShardEngine& engine, ServerState& state, Connection
   client_.fd = static_cast<int>(socket_.native_handle());
   client_.created_ms = core::now_ms();
   client_.identity = std::make_shared<const ClientIdentity>(ClientIdentity{client_.id, client_.addr, client_.name});
+  client_.pubsub = make_pubsub_client(state_, worker_, client_, [this](std::string_view b) { deliver_push(b); });
   state_.connected_clients.fetch_add(1, std::memory_order_relaxed);
   state_.total_connections.fetch_add(1, std::memory_order_relaxed);
   registry_.add(this);
@@ -78,6 +81,7 @@ void Connection::close() {
   blocking_.reset();
   block_timer_.cancel();
   unwatch_all();
+  if (client_.pubsub) client_.pubsub->detach();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -161,6 +165,14 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   std::string error;
   const CommandSpec* spec = lookup(argv, error);
+  if (spec && client_.pubsub) {
+    const PubSubGate gate = pubsub_gate(client_, *spec, error);
+    if (gate == PubSubGate::kPing) {
+      count_command(*spec, argv, {});
+      return pubsub_ping_reply(argv, immediate_reply());
+    }
+    if (gate == PubSubGate::kReject) spec = nullptr;  // refused like an unknown command
+  }
   if (!spec) {
     // Rejected before running: counted by error prefix (and by command when the
     // name was known: a wrong number of arguments).
@@ -616,6 +628,10 @@ void Connection::write_out() {
     return;
   }
   out_.erase(0, n);
+  if (client_.pubsub && output_limit_reached(client_, out_.size())) {
+    close();
+    return;
+  }
   wbuf_.swap(out_);
   writing_ = true;
   asio::async_write(socket_, asio::buffer(wbuf_),
@@ -629,6 +645,32 @@ void Connection::write_out() {
                       self->write_out();
                       self->read_more();
                     });
+}
+
+void Connection::deliver_push(std::string_view bytes) {
+  if (closed_ || push_closing_) return;
+  if (slots_.empty()) {
+    out_.append(bytes);
+  } else {
+    Slot& s = new_slot();
+    s.ready = true;
+    s.reply.assign(bytes);
+  }
+  std::size_t used = out_.size() + wbuf_.size();
+  for (const Slot& s : slots_) used += s.reply.size();
+  if (output_limit_reached(client_, used)) {
+    // Not here: the broker is iterating this worker's subscribers.
+    asio::post(engine_.io_context(worker_), [self = shared_from_this()] { self->close(); });
+    push_closing_ = true;
+    return;
+  }
+  if (push_flush_posted_) return;
+  push_flush_posted_ = true;
+  // One write for every message delivered in this batch of tasks.
+  asio::post(engine_.io_context(worker_), [self = shared_from_this()] {
+    self->push_flush_posted_ = false;
+    self->flush_slots();
+  });
 }
 
 }  // namespace kora::server

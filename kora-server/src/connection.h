@@ -134,6 +134,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void run_transaction();
   void flush_slots();
   void write_out();
+  // A pub/sub push (message, keyspace notification): buffered behind pending
+  // replies and written once per batch; over the output-buffer limit the
+  // connection is closed (pubsub_service.h).
+  void deliver_push(std::string_view bytes);
 
   core::ShardEngine& engine_;
   ServerState& state_;
@@ -161,6 +165,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool closed_ = false;
   bool close_after_flush_ = false;
+  bool push_flush_posted_ = false;  // a deferred flush of pushed messages is queued
+  bool push_closing_ = false;       // over the output-buffer limit: closing
 
   std::deque<Slot> slots_;
   std::uint64_t slot_base_ = 0;  // sequence number of slots_.front()

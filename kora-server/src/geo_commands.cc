@@ -308,7 +308,8 @@ void search_generic(CommandContext& ctx, std::size_t src_index, unsigned flags) 
       if (!lent && ctx.engine.shard_for(dst) != ctx.engine.shard_for(src)) return ctx.error(Errc::kCrossShard);
     }
     ctx.reply.integer(static_cast<std::int64_t>(
-        core::op_geostore(ctx.db_for(dst), dst, matches, storedist, ctx.now_ms)));
+        core::op_geostore(ctx.db_for(dst), dst, matches, storedist,
+                          (flags & kSearch) ? "geosearchstore" : "georadiusstore", ctx.now_ms)));
     return;
   }
   const std::size_t extras = (withdist ? 1 : 0) + (withhash ? 1 : 0) + (withcoord ? 1 : 0);

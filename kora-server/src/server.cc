@@ -7,6 +7,7 @@
 
 #include "connection.h"
 #include "kora/core/clock.h"
+#include "pubsub_service.h"
 
 namespace kora::server {
 
@@ -41,6 +42,7 @@ void accept_loop(core::ShardEngine& engine, ServerState& state, core::ShardId wo
 Server::Server(core::ShardEngine& engine, ServerOptions options)
     : engine_(engine), options_(std::move(options)) {
   state_.shard_count = engine.shard_count();
+  state_.pubsub = std::make_shared<PubSubService>(engine);
 }
 
 Server::~Server() { stop(); }
@@ -71,6 +73,7 @@ core::Result<void> Server::start() {
     workers_.push_back(std::move(io));
   }
   state_.set_tcp_port(port);
+  state_.pubsub->attach_to_shards();
   for (core::ShardId w = 0; w < workers_.size(); ++w) {
     WorkerIo& io = *workers_[w];
     engine_.post(w, [this, w, &io] { accept_loop(engine_, state_, w, io.acceptor, io.connections); });

@@ -188,8 +188,19 @@ class Db {
   EntryRef find_or_create(std::string_view key, std::int64_t now_ms, bool* created);
 
   // Removes `key` whether or not it has expired; true if it was present.
-  // Raises kDeleted.
-  bool erase(std::string_view key);
+  // Raises kDeleted, and the "del" keyspace notification unless `notify_del`
+  // is false (a value replaced through removal, as RESTORE REPLACE).
+  bool erase(std::string_view key, bool notify_del = true);
+
+  // Raises the keyspace notification `event` of class `type` (notify::k...)
+  // on `key` of this Db — Redis's notifyKeyspaceEvent. Operations call it
+  // where Redis does, after the change. One branch when notifications are off.
+  void notify(std::uint32_t type, std::string_view event, std::string_view key) {
+    if (hub_) hub_->notify(index_, type, event, key);
+  }
+  // True when an event of class `type` would be published (to skip building
+  // an event name).
+  bool notifying(std::uint32_t type) const { return hub_ && hub_->notifying(type); }
 
   // Tells the listeners that the aggregate under `key` was changed in place
   // (a push, a field set, a member removed...). Ops that change an aggregate
@@ -331,12 +342,15 @@ class Db {
     return at != 0 && at <= now_ms && !loading();
   }
 
-  void raise(KeyEvent event, std::string_view key) {
-    if (hub_) hub_->raise(index_, event, key);
+  void raise(KeyEvent event, std::string_view key, bool notify_generic = true) {
+    if (hub_) hub_->raise(index_, event, key, notify_generic);
   }
   // Unlinks and frees `e` (present, with this hash), raising `event` between
   // the two (the key's bytes are still readable then) unless it is nullopt.
-  void remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> event);
+  void remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> event,
+                    bool notify_generic = true);
+  // A record was added for `key`: the "new" notification (Redis's dbAdd).
+  void notify_new(std::string_view key) { notify(notify::kNew, "new", key); }
 
   KeyEventHub* hub_ = nullptr;
   int index_ = 0;

@@ -84,9 +84,10 @@ Result<std::vector<GeoMatch>> op_geosearch(Db& db, std::string_view key, const G
                                            std::int64_t now_ms);
 // The STORE forms: writes `matches` to dst as a sorted set scored by geohash,
 // or by distance when `storedist` (replacing any value and TTL), or deletes
-// dst when there are none. Returns how many were stored.
+// dst when there are none. Returns how many were stored. `event` is the
+// keyspace notification of a stored result ("georadiusstore" / "geosearchstore").
 std::size_t op_geostore(Db& dst, std::string_view dst_key, std::span<const GeoMatch> matches, bool storedist,
-                        std::int64_t now_ms);
+                        std::string_view event, std::int64_t now_ms);
 
 // Redis's addReplyDoubleDistance text: fixed point with 4 decimals.
 std::string format_geo_distance(double d);

@@ -26,6 +26,7 @@ using Effects = std::vector<std::vector<std::string>>;
 // that run on the connection's own worker see it (CommandContext::client).
 struct WatchSession;
 struct ClientIdentity;
+class PubSubClient;
 
 // A key a client WATCHes, and whether it was already expired (but not yet
 // removed) when watched: deleting such a key does not count as touching it.
@@ -55,6 +56,8 @@ struct ClientState {
   std::vector<WatchedKey> watched;
   // CLIENT UNBLOCK's target id, when the client is blocked; SLOWLOG's identity.
   std::shared_ptr<const ClientIdentity> identity;
+  // Pub/sub endpoint of a network client (pubsub_service.h); null in-process.
+  std::shared_ptr<PubSubClient> pubsub;
 };
 
 // What a handler gets. Runs on the worker of `shard`; nothing in it may be kept
@@ -222,5 +225,6 @@ std::span<const CommandSpec> stream_commands();
 std::span<const CommandSpec> stream_group_commands();
 std::span<const CommandSpec> stream_info_commands();
 std::span<const CommandSpec> debug_commands();
+std::span<const CommandSpec> pubsub_commands();
 
 }  // namespace kora::server

@@ -14,6 +14,7 @@
 namespace kora::server {
 
 struct BlockedClient;
+class PubSubService;
 
 class ServerState {
  public:
@@ -35,6 +36,10 @@ class ServerState {
   std::atomic<std::uint64_t> total_connections{0};
   std::atomic<std::uint64_t> total_commands{0};
   std::atomic<std::uint64_t> next_client_id{1};
+
+  // Pub/sub and keyspace notifications (src/pubsub_service.h), made by the
+  // Server; null where nothing serves subscribers (PUBLISH then reaches none).
+  std::shared_ptr<PubSubService> pubsub;
 
   // Clients waiting in a blocking command, by client id (CLIENT UNBLOCK, INFO
   // blocked_clients). Thread-safe.
