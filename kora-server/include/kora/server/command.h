@@ -26,6 +26,7 @@ using Effects = std::vector<std::vector<std::string>>;
 // that run on the connection's own worker see it (CommandContext::client).
 struct WatchSession;
 struct ClientIdentity;
+struct AclClient;  // acl.h: the authenticated user (nullptr in-process: no ACL)
 
 // A key a client WATCHes, and whether it was already expired (but not yet
 // removed) when watched: deleting such a key does not count as touching it.
@@ -55,6 +56,8 @@ struct ClientState {
   std::vector<WatchedKey> watched;
   // CLIENT UNBLOCK's target id, when the client is blocked; SLOWLOG's identity.
   std::shared_ptr<const ClientIdentity> identity;
+  // AUTH / ACL: the connection's user; checked before every command (acl_gate.h).
+  std::shared_ptr<AclClient> acl;
 };
 
 // What a handler gets. Runs on the worker of `shard`; nothing in it may be kept
@@ -221,5 +224,6 @@ std::span<const CommandSpec> sort_commands();
 std::span<const CommandSpec> stream_commands();
 std::span<const CommandSpec> stream_group_commands();
 std::span<const CommandSpec> stream_info_commands();
+std::span<const CommandSpec> acl_commands();
 
 }  // namespace kora::server
