@@ -373,6 +373,8 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR User '" + a + "' not found";
     case Errc::kAclNoSuchCommand:
       return "ERR Command '" + a + "' not found";
+    case Errc::kExecAbortBecause:
+      return "EXECABORT Transaction discarded because of: " + a;
   }
   return "ERR unknown error";
 }

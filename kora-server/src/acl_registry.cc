@@ -336,8 +336,8 @@ std::string acl_client_info(const ClientState& c, std::string_view cmd) {
   const std::string user = c.acl ? c.acl->username : "default";
   return "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + std::to_string(c.fd) +
          " name=" + c.name + " age=" + std::to_string(age) + " idle=0 flags=N db=" + std::to_string(c.db) +
-         " sub=0 psub=0 ssub=0 multi=-1 watch=" + std::to_string(c.watched.size()) +
-         " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+         " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0"
+         " omem=0 tot-mem=0 events=r cmd=" +
          std::string(cmd) + " user=" + user + " redir=-1 resp=" + std::to_string(c.resp);
 }
 

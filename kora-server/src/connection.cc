@@ -189,6 +189,11 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
     if (gate == GateVerdict::kReject) {
       ErrorStats::instance().count_rejected(*spec);
       ErrorStats::instance().count_error(error);
+      if (spec->name == "exec") {  // as Redis: a refused EXEC discards the block
+        multi_.reset();
+        unwatch_all();
+        return reply_error(core::error_message(core::Errc::kExecAbortBecause, error));
+      }
       spec = nullptr;
     }
   }

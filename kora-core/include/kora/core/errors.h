@@ -172,6 +172,7 @@ enum class Errc : unsigned char {
   kAclGenpassBits,  // ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096
   kAclNoSuchUser,   // ERR User '<name>' not found
   kAclNoSuchCommand,  // ERR Command '<name>' not found
+  kExecAbortBecause,  // EXECABORT Transaction discarded because of: <error> (EXEC itself refused)
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
