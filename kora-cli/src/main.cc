@@ -1,6 +1,7 @@
 // kora-cli: the Kora server executable. A thin main over kora::server.
 //
-//   kora-cli [--port N] [--workers N] [--bind ADDR]
+//   kora-cli [--port N] [--workers N] [--bind ADDR] [--password PASS]
+//            [--aclfile PATH] [--user "name rules..."]...
 //
 // Stops cleanly on SIGINT or SIGTERM: closes listeners and connections, then
 // joins the workers.
@@ -32,6 +33,9 @@ void usage(std::FILE* out) {
                "  --port N       TCP port to listen on (default 6379; 0 = any free port)\n"
                "  --bind ADDR    address to bind (default 127.0.0.1)\n"
                "  --workers N    worker threads, one shard each (default: hardware threads, %u here)\n"
+               "  --password P   require AUTH P (requirepass: the default user's password)\n"
+               "  --aclfile PATH ACL users file, loaded at start (ACL LOAD / ACL SAVE use it)\n"
+               "  --user RULES   an ACL user, \"name rule...\" as Redis's `user` directive (repeatable)\n"
                "  --help         show this help and exit\n",
                std::max(1u, std::thread::hardware_concurrency()));
 }
@@ -77,6 +81,12 @@ int main(int argc, char** argv) {
       engine_options.shard_count = static_cast<std::size_t>(n);
     } else if (arg == "--bind") {
       server_options.bind = value("--bind");
+    } else if (arg == "--password" || arg == "--requirepass") {
+      server_options.password = value("--password");
+    } else if (arg == "--aclfile") {
+      server_options.aclfile = value("--aclfile");
+    } else if (arg == "--user") {
+      server_options.users.emplace_back(value("--user"));
     } else {
       std::fprintf(stderr, "kora-cli: unknown option '%s'\n\n", argv[i]);
       usage(stderr);

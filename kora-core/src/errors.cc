@@ -337,6 +337,48 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Errors trying to SHUTDOWN. Check logs.";
     case Errc::kNoShutdownInProgress:
       return "ERR No shutdown in progress.";
+    case Errc::kNoAuth:
+      return "NOAUTH Authentication required.";
+    case Errc::kNoPermCommand:
+      return "NOPERM this user has no permissions to run the '" + a + "' command";
+    case Errc::kNoPermKey:
+      return "NOPERM this user has no permissions to access one of the keys used as arguments";
+    case Errc::kNoPermChannel:
+      return "NOPERM this user has no permissions to access one of the channels used as arguments";
+    case Errc::kNoPermExec:
+      return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+             "call. This command is no longer allowed for the following reason: " + a;
+    case Errc::kAuthNoPassword:
+      return "ERR AUTH <password> called without any password configured for the default user. Are you "
+             "sure your configuration is correct?";
+    case Errc::kHelloNoAuth:
+      return "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+             "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+             "protocol version at the same time";
+    case Errc::kAclError:
+      return "ERR " + a;
+    case Errc::kAclBadUsername:
+      return "ERR Usernames can't contain spaces or null characters";
+    case Errc::kAclDeleteDefault:
+      return "ERR The 'default' user cannot be removed";
+    case Errc::kAclNoFile:
+      return "ERR This Redis instance is not configured to use an ACL file. You may want to specify users "
+             "via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis "
+             "configuration file set) in order to store users in the Redis configuration.";
+    case Errc::kAclSaveFailed:
+      return "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+             "information";
+    case Errc::kAclUnknownCategory:
+      return "ERR Unknown category '" + a.substr(0, 128) + "'";
+    case Errc::kAclGenpassBits:
+      return "ERR ACL GENPASS argument must be the number of bits for the output password, a positive "
+             "number up to 4096";
+    case Errc::kAclNoSuchUser:
+      return "ERR User '" + a + "' not found";
+    case Errc::kAclNoSuchCommand:
+      return "ERR Command '" + a + "' not found";
+    case Errc::kExecAbortBecause:
+      return "EXECABORT Transaction discarded because of: " + a;
   }
   return "ERR unknown error";
 }

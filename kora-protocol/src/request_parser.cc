@@ -145,6 +145,9 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view data,
   if (!parse_length(begin + 1, eol, count) || count > static_cast<long long>(kMaxMultibulkLength)) {
     return fail("ERR Protocol error: invalid multibulk length");
   }
+  if (unauthenticated_ && count > static_cast<long long>(kUnauthMaxMultibulkLength)) {
+    return fail("ERR Protocol error: unauthenticated multibulk length");
+  }
   const char* p = eol + 2;
   if (count <= 0) {
     consumed = static_cast<std::size_t>(p - begin);
@@ -167,6 +170,9 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view data,
     if (!parse_length(p + 1, len_end, len) || len < 0 ||
         len > static_cast<long long>(kMaxBulkLength)) {
       return fail("ERR Protocol error: invalid bulk length");
+    }
+    if (unauthenticated_ && len > static_cast<long long>(kUnauthMaxBulkLength)) {
+      return fail("ERR Protocol error: unauthenticated bulk length");
     }
     const char* payload = len_end + 2;
     if (end - payload < len + 2) {

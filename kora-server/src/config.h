@@ -30,6 +30,9 @@ struct CustomConfig {
 namespace kora::server {
 // The custom parameters, each defined by the file that owns the setting (one
 // line per parameter, referenced by its row in config_commands.cc).
+extern const CustomConfig kRequirepassConfig;       // acl_config.cc
+extern const CustomConfig kAclfileConfig;           // acl_config.cc (immutable)
+extern const CustomConfig kAclPubsubDefaultConfig;  // acl_config.cc
 }  // namespace kora::server
 
 namespace kora::server {

@@ -17,6 +17,7 @@
 #include "kora/core/numbers.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
+#include "acl.h"
 #include "server_shard.h"
 
 namespace kora::server {
@@ -64,6 +65,10 @@ const std::vector<ConfigParam>& params() {
       {"maxmemory", {}, nullptr, 0, 0, "0"},
       {"save", {}, nullptr, 0, 0, ""},
       {"appendonly", {}, nullptr, 0, 0, "no"},
+      {"requirepass", {}, nullptr, 0, 0, {}, Kind::kCustom, &kRequirepassConfig},
+      {"aclfile", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclfileConfig},
+      {"acl-pubsub-default", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclPubsubDefaultConfig},
+      {"acllog-max-len", {}, &AclRegistry::instance().acllog_max_len, 0, LLONG_MAX, {}},
   };
   return kParams;
 }

@@ -7,6 +7,8 @@
 #include <asio/write.hpp>
 
 #include "kora/core/clock.h"
+#include "acl.h"
+#include "acl_gate.h"
 #include "blocking.h"
 #include "kora/server/server_state.h"
 #include "pubsub_service.h"
@@ -69,6 +71,12 @@ void Connection::start() {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
   in_.resize(kReadChunk);
+  // ACL: the default user; DELUSER / ACL LOAD of its user closes it.
+  client_.acl = acl_new_client([weak = weak_from_this(), engine = &engine_, worker = worker_] {
+    engine->post(worker, [weak] {
+      if (auto self = weak.lock()) self->close();
+    });
+  });
   read_more();
 }
 
@@ -135,6 +143,7 @@ void Connection::parse_and_execute() {
          slots_.size() < kMaxPendingSlots) {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     std::size_t consumed = 0;
+    parser_.set_unauthenticated(acl_auth_required(client_));
     auto status = parser_.parse(data, argv_, consumed);
     if (status == protocol::RequestParser::Status::kNeedMore) break;
     if (status == protocol::RequestParser::Status::kError) {
@@ -180,6 +189,25 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
       ErrorStats::instance().count_rejected(*named);
     }
     ErrorStats::instance().count_error(error);
+  }
+  if (spec) {
+    // Authentication and ACL, before the command is queued or planned.
+    const GateVerdict gate = acl_gate(client_, *spec, argv, multi_.has_value(), error);
+    if (gate == GateVerdict::kClose) {
+      close_after_flush_ = true;
+      close();
+      return;
+    }
+    if (gate == GateVerdict::kReject) {
+      ErrorStats::instance().count_rejected(*spec);
+      ErrorStats::instance().count_error(error);
+      if (spec->name == "exec") {  // as Redis: a refused EXEC discards the block
+        multi_.reset();
+        unwatch_all();
+        return reply_error(core::error_message(core::Errc::kExecAbortBecause, error));
+      }
+      spec = nullptr;
+    }
   }
   if (handle_multi(spec, argv, error)) return;
   if (!spec) {
@@ -499,6 +527,11 @@ void Connection::run_transaction() {
         std::vector<std::string_view> argv(command.argv.begin(), command.argv.end());
         e.db = client_.db;  // a SELECT in the block applies to what follows
         e.resp = client_.resp;
+        std::string denied;
+        if (!acl_exec_recheck(client_, *command.plan.spec, argv, denied)) {
+          protocol::ReplyWriter(&reply, client_.resp).error(denied);
+          continue;
+        }
         run_planned(command.plan, argv, e, reply);
       }
     }

@@ -425,7 +425,7 @@ const std::array kKeyCommands = {
     CommandSpec{"object", -2, kReadOnly, 2, 2, 1, object_command, Fanout::kNone, nullptr, "@keyspace @read @slow"},
     CommandSpec{"dump", 2, kReadOnly, 1, 1, 1, dump_command, Fanout::kNone, nullptr, "@keyspace @read @slow"},
     CommandSpec{"restore", -4, kWrite, 1, 1, 1, restore_command, Fanout::kNone, nullptr, "@keyspace @write @slow @dangerous"},
-    CommandSpec{"select", 2, kLoading | kStale | kFast | kConnection, 0, 0, 0, select_command, Fanout::kNone, nullptr, "@keyspace @fast"},
+    CommandSpec{"select", 2, kLoading | kStale | kFast | kConnection, 0, 0, 0, select_command, Fanout::kNone, nullptr, "@fast @connection"},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "acl.h"
 #include "connection.h"
 #include "kora/core/clock.h"
 #include "pubsub_service.h"
@@ -49,6 +50,7 @@ Server::~Server() { stop(); }
 
 core::Result<void> Server::start() {
   if (started_) return core::Ok{};
+  if (auto err = apply_security()) return core::Error{core::Errc::kSyntax, *err};
   asio::error_code ec;
   auto address = asio::ip::make_address(options_.bind, ec);
   if (ec) return core::Error{core::Errc::kSyntax, "invalid bind address '" + options_.bind + "'"};
@@ -80,6 +82,22 @@ core::Result<void> Server::start() {
   }
   started_ = true;
   return core::Ok{};
+}
+
+std::optional<std::string> Server::apply_security() {
+  AclRegistry& acl = AclRegistry::instance();
+  if (!options_.aclfile.empty() && !options_.users.empty()) {
+    return std::string("users defined with --user and an ACL file (--aclfile) at the same time are refused");
+  }
+  for (const std::string& line : options_.users) {
+    if (auto err = acl.add_config_user(line)) return "user '" + line + "': " + *err;
+  }
+  if (!options_.aclfile.empty()) {
+    acl.set_aclfile(options_.aclfile);
+    if (auto err = acl.load_file(options_.aclfile)) return "ACL file: " + *err;
+  }
+  if (!options_.password.empty()) acl.set_requirepass(options_.password);
+  return std::nullopt;
 }
 
 void Server::stop() {

@@ -13,6 +13,7 @@
 #include "kora/core/glob.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
+#include "acl.h"
 #include "blocking.h"
 #include "server_shard.h"
 
@@ -73,10 +74,11 @@ void hello_command(CommandContext& ctx) {
   for (; j < ctx.argv.size(); ++j) {
     bool more = j + 1 < ctx.argv.size();
     if (iequals(ctx.argv[j], "auth") && j + 2 < ctx.argv.size()) {
-      if (ctx.argv[j + 1] != "default") {
-        return ctx.error(Errc::kWrongPass);
-      }
-      j += 2;  // no password is configured: the default user takes any
+      // In-process clients have no users: only "default" exists, with any password.
+      const bool ok = ctx.client->acl ? acl_authenticate(*ctx.client, ctx.argv[j + 1], ctx.argv[j + 2], false)
+                                      : ctx.argv[j + 1] == "default";
+      if (!ok) return ctx.error(Errc::kWrongPass);
+      j += 2;
     } else if (iequals(ctx.argv[j], "setname") && more) {
       name = ctx.argv[++j];
       rename = true;
@@ -87,6 +89,7 @@ void hello_command(CommandContext& ctx) {
   if (rename && !valid_client_text(name)) {
     return ctx.error(Errc::kClientName);
   }
+  if (ctx.client->acl && !ctx.client->acl->authenticated) return ctx.error(Errc::kHelloNoAuth);
   ctx.client->resp = resp;
   ctx.client->name = name;
   refresh_identity(*ctx.client);

@@ -121,8 +121,8 @@ void sort_ro_command(CommandContext& ctx) { sort_generic(ctx, true); }
 
 // clang-format off
 const std::array kSortCommands = {
-    CommandSpec{"sort", -2, kWrite | kMultiShard, 1, 1, 1, sort_command, Fanout::kNone, nullptr, "@write @set @sortedset @list @slow", sort_keys, nullptr, sort_pattern_shards},
-    CommandSpec{"sort_ro", -2, kReadOnly | kMultiShard, 1, 1, 1, sort_ro_command, Fanout::kNone, nullptr, "@read @set @sortedset @list @slow", sort_ro_keys, nullptr, sort_pattern_shards},
+    CommandSpec{"sort", -2, kWrite | kMultiShard, 1, 1, 1, sort_command, Fanout::kNone, nullptr, "@write @set @sortedset @list @slow @dangerous", sort_keys, nullptr, sort_pattern_shards},
+    CommandSpec{"sort_ro", -2, kReadOnly | kMultiShard, 1, 1, 1, sort_ro_command, Fanout::kNone, nullptr, "@read @set @sortedset @list @slow @dangerous", sort_ro_keys, nullptr, sort_pattern_shards},
 };
 // clang-format on
 

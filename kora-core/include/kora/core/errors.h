@@ -158,6 +158,23 @@ enum class Errc : unsigned char {
   kStreamKeyGone,  // UNBLOCKED the stream key no longer exists
   kShutdownFailed,  // ERR Errors trying to SHUTDOWN. Check logs.
   kNoShutdownInProgress,  // ERR No shutdown in progress.
+  kNoAuth,          // NOAUTH Authentication required.
+  kNoPermCommand,   // NOPERM this user has no permissions to run the '<cmd>' command
+  kNoPermKey,       // NOPERM this user has no permissions to access one of the keys used as arguments
+  kNoPermChannel,   // NOPERM this user has no permissions to access one of the channels used as arguments
+  kNoPermExec,      // NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: <why>
+  kAuthNoPassword,  // ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?
+  kHelloNoAuth,     // NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time
+  kAclError,        // ERR <text> (ACL SETUSER / LOAD errors, built by acl.cc as Redis builds them)
+  kAclBadUsername,  // ERR Usernames can't contain spaces or null characters
+  kAclDeleteDefault,  // ERR The 'default' user cannot be removed
+  kAclNoFile,       // ERR This Redis instance is not configured to use an ACL file. You may want to ...
+  kAclSaveFailed,   // ERR There was an error trying to save the ACLs. Please check the server logs for more information
+  kAclUnknownCategory,  // ERR Unknown category '<cat>'
+  kAclGenpassBits,  // ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096
+  kAclNoSuchUser,   // ERR User '<name>' not found
+  kAclNoSuchCommand,  // ERR Command '<name>' not found
+  kExecAbortBecause,  // EXECABORT Transaction discarded because of: <error> (EXEC itself refused)
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

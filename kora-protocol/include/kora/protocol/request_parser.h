@@ -18,6 +18,10 @@ namespace kora::protocol {
 inline constexpr std::size_t kMaxBulkLength = 512ull * 1024 * 1024;
 inline constexpr std::size_t kMaxInlineLength = 64 * 1024;
 inline constexpr std::size_t kMaxMultibulkLength = 1024 * 1024 * 1024;
+// Redis's limits for a client that has not authenticated yet: larger frames are
+// refused before anything is allocated for them.
+inline constexpr std::size_t kUnauthMaxMultibulkLength = 10;
+inline constexpr std::size_t kUnauthMaxBulkLength = 16384;
 
 class RequestParser {
  public:
@@ -38,6 +42,13 @@ class RequestParser {
   // caller can reserve room for a large bulk string before reading it.
   std::size_t bytes_hint() const { return hint_; }
 
+  // While set, frames are parsed under Redis's limits for unauthenticated
+  // clients (kUnauthMax*): a longer multibulk count or bulk length is a
+  // protocol error ("unauthenticated multibulk length" / "unauthenticated bulk
+  // length"), so such a client never makes the caller buffer more than one
+  // small frame. The caller sets it before each parse() from its auth state.
+  void set_unauthenticated(bool on) { unauthenticated_ = on; }
+
   // After kError: the message to send, without the leading '-' (e.g.
   // "ERR Protocol error: invalid bulk length").
   const std::string& error() const { return error_; }
@@ -52,6 +63,7 @@ class RequestParser {
   std::string error_;
   std::string scratch_;  // unescaped inline arguments
   std::size_t hint_ = 0;
+  bool unauthenticated_ = false;
 };
 
 }  // namespace kora::protocol

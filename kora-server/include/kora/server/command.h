@@ -27,6 +27,7 @@ using Effects = std::vector<std::vector<std::string>>;
 struct WatchSession;
 struct ClientIdentity;
 class PubSubClient;
+struct AclClient;  // acl.h: the authenticated user (nullptr in-process: no ACL)
 
 // A key a client WATCHes, and whether it was already expired (but not yet
 // removed) when watched: deleting such a key does not count as touching it.
@@ -58,6 +59,8 @@ struct ClientState {
   std::shared_ptr<const ClientIdentity> identity;
   // Pub/sub endpoint of a network client (pubsub_service.h); null in-process.
   std::shared_ptr<PubSubClient> pubsub;
+  // AUTH / ACL: the connection's user; checked before every command (acl_gate.h).
+  std::shared_ptr<AclClient> acl;
 };
 
 // What a handler gets. Runs on the worker of `shard`; nothing in it may be kept
@@ -226,5 +229,6 @@ std::span<const CommandSpec> stream_group_commands();
 std::span<const CommandSpec> stream_info_commands();
 std::span<const CommandSpec> debug_commands();
 std::span<const CommandSpec> pubsub_commands();
+std::span<const CommandSpec> acl_commands();
 
 }  // namespace kora::server

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 6379;  // 0 = any free port (see Server::port())
   int backlog = 511;
+  // Security (applied by start(), process-wide: the ACL users are shared by
+  // every Server of the process). `password` is requirepass (the default
+  // user's password); `users` are "name rules..." lines as Redis's config
+  // `user` directive; `aclfile` is loaded at start and used by ACL LOAD/SAVE.
+  // `users` and `aclfile` together are refused, as Redis refuses them.
+  std::string password;
+  std::string aclfile;
+  std::vector<std::string> users;
 };
 
 class Server {
@@ -32,7 +41,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds and starts accepting on every worker. Errors: the address cannot be
-  // bound (message includes the system's reason).
+  // bound (message includes the system's reason); the ACL options are invalid
+  // (a bad user rule, an unreadable or invalid ACL file).
   core::Result<void> start();
 
   // Stops accepting, closes every connection, and waits until each worker has
@@ -45,6 +55,7 @@ class Server {
 
  private:
   struct WorkerIo;
+  std::optional<std::string> apply_security();  // the ACL options; the error text
 
   core::ShardEngine& engine_;
   ServerOptions options_;
