@@ -8,6 +8,7 @@
 #include "kora/core/dump.h"
 #include "kora/protocol/reply_writer.h"
 #include "server_shard.h"
+#include "tracking.h"
 
 namespace kora::server {
 
@@ -141,12 +142,14 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
     ctx.effects = nullptr;
     run.skip_feed();
   }
+  tracking_before_call(env);
   try {
     spec.handler(ctx);
   } catch (const std::bad_alloc&) {
     out.resize(mark);
     writer.error(core::error_message(core::Errc::kOutOfMemory));
   }
+  if (!ctx.blocked) tracking_after_call(spec, argv, shard, env);
   run.set_subcommand(ctx.subcommand, ctx.rejected);
   if (ctx.blocked) {
     if (capture) {

@@ -42,6 +42,7 @@ CommandTable::CommandTable() {
   add(stream_commands());
   add(stream_group_commands());
   add(stream_info_commands());
+  add(client_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

@@ -61,6 +61,14 @@ const std::vector<ConfigParam>& params() {
       {"maxmemory", {}, nullptr, 0, 0, "0"},
       {"save", {}, nullptr, 0, 0, ""},
       {"appendonly", {}, nullptr, 0, 0, "no"},
+      // Transports (listen_config.cc).
+      {"unixsocket", {}, nullptr, 0, 0, {}, Kind::kCustom, &kUnixSocketConfig},
+      {"unixsocketperm", {}, nullptr, 0, 0, {}, Kind::kCustom, &kUnixSocketPermConfig},
+      {"tls-port", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsPortConfig},
+      {"tls-cert-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCertFileConfig},
+      {"tls-key-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsKeyFileConfig},
+      {"tls-ca-cert-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCaCertFileConfig},
+      {"tls-auth-clients", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsAuthClientsConfig},
   };
   return kParams;
 }

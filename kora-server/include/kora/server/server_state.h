@@ -13,6 +13,7 @@
 namespace kora::server {
 
 struct BlockedClient;
+class ClientRegistry;
 
 class ServerState {
  public:
@@ -30,6 +31,11 @@ class ServerState {
   std::atomic<std::uint64_t> total_connections{0};
   std::atomic<std::uint64_t> total_commands{0};
   std::atomic<std::uint64_t> next_client_id{1};
+
+  // Every client connection of every worker (CLIENT LIST / KILL / PAUSE,
+  // MONITOR, tracking redirection): client_registry.h. Set by the Server
+  // before it accepts clients; null for an embedded engine without one.
+  std::shared_ptr<ClientRegistry> clients;
 
   // Clients waiting in a blocking command, by client id (CLIENT UNBLOCK, INFO
   // blocked_clients). Thread-safe.
