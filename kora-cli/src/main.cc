@@ -1,7 +1,8 @@
 // kora-cli: the Kora server executable. A thin main over kora::server.
 //
 //   kora-cli [--port N] [--workers N] [--bind ADDR] [--password PASS]
-//            [--aclfile PATH] [--user "name rules..."]...
+//            [--aclfile PATH] [--user "name rules..."]... [--unix-socket PATH]
+//            [--tls-port N --tls-cert-file F --tls-key-file F ...]
 //
 // Stops cleanly on SIGINT or SIGTERM: closes listeners and connections, then
 // joins the workers.
@@ -36,6 +37,14 @@ void usage(std::FILE* out) {
                "  --password P   require AUTH P (requirepass: the default user's password)\n"
                "  --aclfile PATH ACL users file, loaded at start (ACL LOAD / ACL SAVE use it)\n"
                "  --user RULES   an ACL user, \"name rule...\" as Redis's `user` directive (repeatable)\n"
+               "  --unix-socket PATH        also listen on a Unix stream socket\n"
+               "  --unixsocketperm OCTAL    the Unix socket's permissions (e.g. 700)\n"
+               "  --tls-port N              also serve TLS on port N (plain and TLS at once)\n"
+               "  --tls-cert-file FILE      the server certificate (PEM) for TLS\n"
+               "  --tls-key-file FILE       its private key (PEM)\n"
+               "  --tls-ca-cert-file FILE   CA certificates that sign client certificates\n"
+               "  --tls-auth-clients MODE   yes (default): require a client certificate;\n"
+               "                            optional: check one if sent; no: never ask\n"
                "  --help         show this help and exit\n",
                std::max(1u, std::thread::hardware_concurrency()));
 }
@@ -87,6 +96,37 @@ int main(int argc, char** argv) {
       server_options.aclfile = value("--aclfile");
     } else if (arg == "--user") {
       server_options.users.emplace_back(value("--user"));
+    } else if (arg == "--unix-socket" || arg == "--unixsocket") {
+      server_options.unix_socket = value("--unix-socket");
+    } else if (arg == "--unixsocketperm") {
+      const char* v = value("--unixsocketperm");
+      char* end = nullptr;
+      unsigned long mode = std::strtoul(v, &end, 8);
+      if (*v == '\0' || *end != '\0' || mode > 0777) {
+        std::fprintf(stderr, "kora-cli: invalid --unixsocketperm '%s' (octal, e.g. 700)\n", v);
+        return 2;
+      }
+      server_options.unix_socket_perm = static_cast<unsigned>(mode);
+    } else if (arg == "--tls-port") {
+      const char* v = value("--tls-port");
+      if (!parse_number(v, 1, 65535, n)) {
+        std::fprintf(stderr, "kora-cli: invalid --tls-port '%s'\n", v);
+        return 2;
+      }
+      server_options.tls_port = static_cast<std::uint16_t>(n);
+    } else if (arg == "--tls-cert-file") {
+      server_options.tls_cert_file = value("--tls-cert-file");
+    } else if (arg == "--tls-key-file") {
+      server_options.tls_key_file = value("--tls-key-file");
+    } else if (arg == "--tls-ca-cert-file") {
+      server_options.tls_ca_cert_file = value("--tls-ca-cert-file");
+    } else if (arg == "--tls-auth-clients") {
+      std::string_view v = value("--tls-auth-clients");
+      if (v != "yes" && v != "no" && v != "optional") {
+        std::fprintf(stderr, "kora-cli: invalid --tls-auth-clients '%s' (yes, no or optional)\n", argv[i]);
+        return 2;
+      }
+      server_options.tls_auth_clients = std::string(v);
     } else {
       std::fprintf(stderr, "kora-cli: unknown option '%s'\n\n", argv[i]);
       usage(stderr);

@@ -379,6 +379,46 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Command '" + a + "' not found";
     case Errc::kExecAbortBecause:
       return "EXECABORT Transaction discarded because of: " + a;
+    case Errc::kUnknownClientType:
+      return "ERR Unknown client type '" + a + "'";
+    case Errc::kClientKillNoSuchUser:
+      return "ERR No such user '" + a + "'";
+    case Errc::kClientIdNotPositive:
+      return "ERR client-id should be greater than 0";
+    case Errc::kClientPauseMode:
+      return "ERR CLIENT PAUSE mode must be WRITE or ALL";
+    case Errc::kInvalidClientId:
+      return "ERR Invalid client ID";
+    case Errc::kTrackingRedirectTwice:
+      return "ERR A client can only redirect to a single other client";
+    case Errc::kTrackingRedirectMissing:
+      return "ERR The client ID you want redirect to does not exist";
+    case Errc::kTrackingPrefixNeedsBcast:
+      return "ERR PREFIX option requires BCAST mode to be enabled";
+    case Errc::kTrackingBcastSwitch:
+      return "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+    case Errc::kTrackingOptBcast:
+      return "ERR OPTIN and OPTOUT are not compatible with BCAST";
+    case Errc::kTrackingOptinOptout:
+      return "ERR You can't specify both OPTIN mode and OPTOUT mode";
+    case Errc::kTrackingOptSwitch:
+      return "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+    case Errc::kTrackingPrefixOverlapExisting: {
+      auto [p, q] = split_nul(a);
+      return "ERR Prefix '" + p + "' overlaps with an existing prefix '" + q + "'. Prefixes for a single client must not overlap.";
+    }
+    case Errc::kTrackingPrefixOverlapProvided: {
+      auto [p, q] = split_nul(a);
+      return "ERR Prefix '" + p + "' overlaps with another provided prefix '" + q + "'. Prefixes for a single client must not overlap.";
+    }
+    case Errc::kCachingNotTracking:
+      return "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled";
+    case Errc::kCachingYesNotOptin:
+      return "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+    case Errc::kCachingNoNotOptout:
+      return "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+    case Errc::kReplicaKeyspace:
+      return "ERR Replica can't interact with the keyspace";
   }
   return "ERR unknown error";
 }

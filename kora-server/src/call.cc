@@ -9,6 +9,7 @@
 #include "kora/protocol/reply_writer.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
+#include "tracking.h"
 
 namespace kora::server {
 
@@ -146,12 +147,14 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
   if (shard.events().notifying(core::notify::kKeyMiss)) [[unlikely]] {
     announce_key_misses(spec, argv, env.engine, env.db, ctx.now_ms);
   }
+  tracking_before_call(env);
   try {
     spec.handler(ctx);
   } catch (const std::bad_alloc&) {
     out.resize(mark);
     writer.error(core::error_message(core::Errc::kOutOfMemory));
   }
+  if (!ctx.blocked) tracking_after_call(spec, argv, shard, env);
   run.set_subcommand(ctx.subcommand, ctx.rejected);
   if (ctx.blocked) {
     if (capture) {

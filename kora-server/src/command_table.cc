@@ -45,6 +45,7 @@ CommandTable::CommandTable() {
   add(debug_commands());
   add(pubsub_commands());
   add(acl_commands());
+  add(client_commands());
   std::sort(specs_.begin(), specs_.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {

@@ -40,3 +40,15 @@ namespace kora::server {
 extern const CustomConfig kNotifyKeyspaceEventsConfig;
 extern const CustomConfig kClientOutputBufferLimitConfig;
 }  // namespace kora::server
+
+namespace kora::server {
+// Transports (listen_config.cc): immutable facts of how the server listens,
+// and tls-auth-clients, which applies to connections accepted afterwards.
+extern const CustomConfig kUnixSocketConfig;
+extern const CustomConfig kUnixSocketPermConfig;
+extern const CustomConfig kTlsPortConfig;
+extern const CustomConfig kTlsCertFileConfig;
+extern const CustomConfig kTlsKeyFileConfig;
+extern const CustomConfig kTlsCaCertFileConfig;
+extern const CustomConfig kTlsAuthClientsConfig;
+}  // namespace kora::server

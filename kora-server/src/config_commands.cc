@@ -69,6 +69,14 @@ const std::vector<ConfigParam>& params() {
       {"aclfile", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclfileConfig},
       {"acl-pubsub-default", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclPubsubDefaultConfig},
       {"acllog-max-len", {}, &AclRegistry::instance().acllog_max_len, 0, LLONG_MAX, {}},
+      // Transports (listen_config.cc).
+      {"unixsocket", {}, nullptr, 0, 0, {}, Kind::kCustom, &kUnixSocketConfig},
+      {"unixsocketperm", {}, nullptr, 0, 0, {}, Kind::kCustom, &kUnixSocketPermConfig},
+      {"tls-port", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsPortConfig},
+      {"tls-cert-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCertFileConfig},
+      {"tls-key-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsKeyFileConfig},
+      {"tls-ca-cert-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCaCertFileConfig},
+      {"tls-auth-clients", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsAuthClientsConfig},
   };
   return kParams;
 }

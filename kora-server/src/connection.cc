@@ -36,22 +36,21 @@ void ConnectionRegistry::close_all() {
 }
 
 Connection::Connection(core::ShardEngine& engine, ServerState& state, ConnectionRegistry& registry,
-                       core::ShardId worker, asio::ip::tcp::socket socket)
+                       core::ShardId worker, Transport socket)
     : engine_(engine),
       state_(state),
       registry_(registry),
       worker_(worker),
       socket_(std::move(socket)),
+      pause_timer_(engine.io_context(worker)),
       block_timer_(engine.io_context(worker)),
       batches_(engine.shard_count()) {
   client_.id = state_.next_client_id.fetch_add(1, std::memory_order_relaxed);
   client_.is_connection = true;
-  asio::error_code ec;
-  auto peer = socket_.remote_endpoint(ec);
-  if (!ec) client_.addr = peer.address().to_string() + ":" + std::to_string(peer.port());
-  auto local = socket_.local_endpoint(ec);
-  if (!ec) client_.laddr = local.address().to_string() + ":" + std::to_string(local.port());
-  client_.fd = static_cast<int>(socket_.native_handle());
+  client_.addr = socket_.peer_address();
+  client_.laddr = socket_.local_address();
+  client_.unix_socket = socket_.is_unix();
+  client_.fd = socket_.native_handle();
   client_.created_ms = core::now_ms();
   client_.identity = std::make_shared<const ClientIdentity>(ClientIdentity{client_.id, client_.addr, client_.name});
   client_.pubsub = make_pubsub_client(state_, worker_, client_, [this](std::string_view b) { deliver_push(b); });
@@ -67,9 +66,7 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
-  asio::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);
+  socket_.prepare();
   in_.resize(kReadChunk);
   // ACL: the default user; DELUSER / ACL LOAD of its user closes it.
   client_.acl = acl_new_client([weak = weak_from_this(), engine = &engine_, worker = worker_] {
@@ -77,7 +74,11 @@ void Connection::start() {
       if (auto self = weak.lock()) self->close();
     });
   });
-  read_more();
+  client_registered();
+  socket_.start([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec) return self->close();  // e.g. a TLS handshake with garbage
+    self->read_more();
+  });
 }
 
 void Connection::close() {
@@ -90,9 +91,8 @@ void Connection::close() {
   block_timer_.cancel();
   unwatch_all();
   if (client_.pubsub) client_.pubsub->detach();
-  asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  client_closed();
+  socket_.close();
 }
 
 void Connection::read_more() {
@@ -152,7 +152,12 @@ void Connection::parse_and_execute() {
       in_begin_ = in_end_;
       break;
     }
-    if (status == protocol::RequestParser::Status::kCommand) handle_command(argv_);
+    if (status == protocol::RequestParser::Status::kCommand) {
+      if (!client_may_run(argv_)) break;  // CLIENT PAUSE: parsed again on resume()
+      const ReplyMark mark = reply_mark();
+      handle_command(argv_);
+      client_ran(argv_, mark);
+    }
     in_begin_ += consumed;
   }
 }
@@ -451,7 +456,7 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     reply_error(error);
     return true;
   }
-  if (name == "quit") return false;
+  if (name == "quit" || name == "reset") return false;
   if (!spec) {
     // Rejected before queueing: the error now, and EXEC will abort.
     multi_rejected_ = true;
@@ -630,7 +635,9 @@ void Connection::on_results(std::vector<RemoteResult>& results) {
 
 void Connection::flush_slots() {
   while (!slots_.empty() && slots_.front().ready) {
-    if (out_.empty()) {
+    if (slots_.front().drop) {
+      // CLIENT REPLY OFF / SKIP
+    } else if (out_.empty()) {
       out_.swap(slots_.front().reply);
     } else {
       out_.append(slots_.front().reply);
@@ -650,8 +657,8 @@ void Connection::write_out() {
   // Try a direct non-blocking write first: it almost always takes everything,
   // and saves a trip through the reactor.
   asio::error_code ec;
-  std::size_t n = socket_.write_some(asio::buffer(out_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+  std::size_t n = socket_.try_write(asio::buffer(out_), ec);
+  if (ec) {
     close();
     return;
   }
@@ -667,7 +674,7 @@ void Connection::write_out() {
   }
   wbuf_.swap(out_);
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(wbuf_),
+  socket_.async_write(asio::buffer(wbuf_),
                     [self = shared_from_this()](const asio::error_code& wec, std::size_t) {
                       self->writing_ = false;
                       self->wbuf_.clear();

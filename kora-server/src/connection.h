@@ -14,6 +14,9 @@
 // Every member is touched only on the owning worker's thread. Remote shards hold
 // a shared_ptr to the connection until their answer has been delivered.
 
+#include "client_registry.h"
+#include "transport.h"
+
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdint>
@@ -33,16 +36,24 @@ namespace kora::server {
 
 class ConnectionRegistry;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection>, public ClientHandle {
  public:
   Connection(core::ShardEngine& engine, ServerState& state, ConnectionRegistry& registry,
-             core::ShardId worker, asio::ip::tcp::socket socket);
-  ~Connection();
+             core::ShardId worker, Transport socket);
+  ~Connection() override;
 
   void start();
   // Closes the socket; pending remote answers are dropped when they arrive. A
   // blocked command is released and watched keys forgotten.
   void close();
+
+  // ClientHandle (connection_client.cc): what other workers ask through the
+  // ClientRegistry, run on this connection's worker.
+  void kill() override;
+  void push(std::string_view bytes) override;
+  int resp() const override { return client_.resp; }
+  void resume() override;
+  void redirect_broken(std::uint64_t target) override;
 
  private:
   // A command sent to another shard; its argv is owned and packed.
@@ -62,7 +73,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
   struct Slot {
     bool ready = false;
+    bool drop = false;  // CLIENT REPLY OFF / SKIP: never written
     std::string reply;
+  };
+  // Where the replies of the next command start (CLIENT REPLY OFF / SKIP).
+  struct ReplyMark {
+    std::size_t out = 0;
+    std::uint64_t slot = 0;
   };
   // The transaction in flight (at most one per connection): one command whose
   // keys span shards (or that needs the client state on another shard), or the
@@ -139,12 +156,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // connection is closed (pubsub_service.h).
   void deliver_push(std::string_view bytes);
 
+  // --- client management (connection_client.cc) ---
+  // Registers the client in the process-wide ClientRegistry.
+  void client_registered();
+  void client_closed();
+  // Before a parsed command: false when it must wait (CLIENT PAUSE), and then
+  // stays unparsed until resume(); true when it may run now.
+  bool client_may_run(std::span<const std::string_view> argv);
+  // After handle_command: CLIENT REPLY, MONITOR, CLIENT CACHING, the
+  // registry's snapshot.
+  void client_ran(std::span<const std::string_view> argv, ReplyMark mark);
+  ReplyMark reply_mark() const { return ReplyMark{out_.size(), slot_base_ + slots_.size()}; }
+  void feed_monitors(std::span<const std::string_view> argv, int db);
+  void update_snapshot(std::string_view cmd);
+
   core::ShardEngine& engine_;
   ServerState& state_;
   ConnectionRegistry& registry_;
   const core::ShardId worker_;
-  asio::ip::tcp::socket socket_;
+  Transport socket_;
   ClientState client_;
+  std::shared_ptr<ClientEntry> entry_;      // in the ClientRegistry
+  asio::steady_timer pause_timer_;          // CLIENT PAUSE: resume by its end
+  bool paused_ = false;
+  std::vector<std::vector<std::string>> exec_monitor_;  // EXEC's commands, for MONITOR
 
   protocol::RequestParser parser_;
   std::vector<char> in_;

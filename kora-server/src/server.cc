@@ -1,12 +1,21 @@
 #include "kora/server/server.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/ssl.hpp>
+#include <cerrno>
 #include <chrono>
 #include <random>
 #include <thread>
 
 #include "acl.h"
+#include "client_registry.h"
 #include "connection.h"
+#include "tracking.h"
+#include "transport.h"
 #include "kora/core/clock.h"
 #include "pubsub_service.h"
 
@@ -20,8 +29,10 @@ ServerState::ServerState() : start_time_ms_(core::now_ms()) {
 }
 
 struct Server::WorkerIo {
-  explicit WorkerIo(asio::io_context& ctx) : acceptor(ctx) {}
+  explicit WorkerIo(asio::io_context& ctx) : acceptor(ctx), tls_acceptor(ctx), unix_acceptor(ctx) {}
   asio::ip::tcp::acceptor acceptor;
+  asio::ip::tcp::acceptor tls_acceptor;                   // when TLS is on
+  asio::local::stream_protocol::acceptor unix_acceptor;  // worker 0 only
   ConnectionRegistry connections;
 };
 
@@ -33,10 +44,81 @@ void accept_loop(core::ShardEngine& engine, ServerState& state, core::ShardId wo
   acceptor.async_accept([&, worker](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
-      std::make_shared<Connection>(engine, state, registry, worker, std::move(socket))->start();
+      std::make_shared<Connection>(engine, state, registry, worker, Transport(std::move(socket)))->start();
     }
     accept_loop(engine, state, worker, acceptor, registry);
   });
+}
+
+void tls_accept_loop(core::ShardEngine& engine, ServerState& state, core::ShardId worker,
+                     asio::ip::tcp::acceptor& acceptor, ConnectionRegistry& registry,
+                     asio::ssl::context& tls) {
+  acceptor.async_accept([&, worker](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      std::unique_ptr<Transport::Tls> stream;
+      {
+        std::lock_guard lock(listen_settings().tls_mu);  // CONFIG SET tls-auth-clients
+        stream = std::make_unique<Transport::Tls>(std::move(socket), tls);
+      }
+      std::make_shared<Connection>(engine, state, registry, worker, Transport(std::move(stream)))->start();
+    }
+    tls_accept_loop(engine, state, worker, acceptor, registry, tls);
+  });
+}
+
+// Worker 0 accepts each Unix connection straight into the io_context of the
+// next worker in turn, and hands it over there.
+void unix_accept_loop(core::ShardEngine& engine, ServerState& state,
+                      asio::local::stream_protocol::acceptor& acceptor,
+                      std::vector<ConnectionRegistry*> registries, std::size_t next) {
+  const core::ShardId target = static_cast<core::ShardId>(next % engine.shard_count());
+  acceptor.async_accept(engine.io_context(target), [&engine, &state, &acceptor, registries, next, target](
+                                                       const asio::error_code& ec,
+                                                       asio::local::stream_protocol::socket socket) mutable {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      engine.post(target, [&engine, &state, registry = registries[target], target,
+                           socket = std::make_shared<asio::local::stream_protocol::socket>(std::move(socket))] {
+        std::make_shared<Connection>(engine, state, *registry, target, Transport(std::move(*socket)))->start();
+      });
+    }
+    unix_accept_loop(engine, state, acceptor, std::move(registries), ec ? next : next + 1);
+  });
+}
+
+asio::error_code listen_tcp(asio::ip::tcp::acceptor& a, const asio::ip::tcp::endpoint& endpoint, int backlog) {
+  asio::error_code ec;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.set_option(ReusePort(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(backlog, ec);
+  return ec;
+}
+
+// The TLS context of the options; an error message when a file does not load.
+std::string make_tls_context(const ServerOptions& o, std::shared_ptr<asio::ssl::context>& out) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  asio::error_code ec;
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use,
+                   ec);
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) return "TLS needs --tls-cert-file and --tls-key-file";
+  ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) return "cannot load TLS certificate '" + o.tls_cert_file + "': " + ec.message();
+  ctx->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) return "cannot load TLS key '" + o.tls_key_file + "': " + ec.message();
+  if (!o.tls_ca_cert_file.empty()) {
+    ctx->load_verify_file(o.tls_ca_cert_file, ec);
+    if (ec) return "cannot load TLS CA certificate '" + o.tls_ca_cert_file + "': " + ec.message();
+  }
+  if (o.tls_auth_clients != "yes" && o.tls_auth_clients != "no" && o.tls_auth_clients != "optional") {
+    return "invalid tls-auth-clients '" + o.tls_auth_clients + "' (yes, no or optional)";
+  }
+  set_tls_auth_clients(*ctx, o.tls_auth_clients);
+  out = std::move(ctx);
+  return {};
 }
 }  // namespace
 
@@ -44,6 +126,8 @@ Server::Server(core::ShardEngine& engine, ServerOptions options)
     : engine_(engine), options_(std::move(options)) {
   state_.shard_count = engine.shard_count();
   state_.pubsub = std::make_shared<PubSubService>(engine);
+  state_.clients = std::make_shared<ClientRegistry>(engine);
+  Tracking::instance().attach(engine, *state_.clients);
 }
 
 Server::~Server() { stop(); }
@@ -76,9 +160,21 @@ core::Result<void> Server::start() {
   }
   state_.set_tcp_port(port);
   state_.pubsub->attach_to_shards();
+  if (auto error = start_extra_listeners(); !error.empty()) {
+    started_ = true;  // stop() must hand the I/O objects back on their workers
+    stop();
+    return core::Error{core::Errc::kSyntax, error};
+  }
+  asio::ssl::context* tls = static_cast<asio::ssl::context*>(tls_context_.get());
+  std::vector<ConnectionRegistry*> registries;
+  for (auto& io : workers_) registries.push_back(&io->connections);
   for (core::ShardId w = 0; w < workers_.size(); ++w) {
     WorkerIo& io = *workers_[w];
-    engine_.post(w, [this, w, &io] { accept_loop(engine_, state_, w, io.acceptor, io.connections); });
+    engine_.post(w, [this, w, &io, tls, registries] {
+      accept_loop(engine_, state_, w, io.acceptor, io.connections);
+      if (tls) tls_accept_loop(engine_, state_, w, io.tls_acceptor, io.connections, *tls);
+      if (w == 0 && io.unix_acceptor.is_open()) unix_accept_loop(engine_, state_, io.unix_acceptor, registries, 0);
+    });
   }
   started_ = true;
   return core::Ok{};
@@ -110,6 +206,8 @@ void Server::stop() {
     engine_.run_on_worker(w, [&io] {
       asio::error_code ec;
       io.acceptor.close(ec);
+      io.tls_acceptor.close(ec);
+      io.unix_acceptor.close(ec);
       io.connections.close_all();
     });
   }
@@ -124,7 +222,52 @@ void Server::stop() {
     engine_.run_on_worker(w, [this, w] { workers_[w].reset(); });
   }
   workers_.clear();
+  {
+    std::lock_guard lock(listen_settings().tls_mu);
+    listen_settings().tls_context = nullptr;
+  }
+  if (!options_.unix_socket.empty()) ::unlink(options_.unix_socket.c_str());
   started_ = false;
+}
+
+std::string Server::start_extra_listeners() {
+  ListenSettings& settings = listen_settings();
+  asio::error_code aec;
+  const auto address = asio::ip::make_address(options_.bind, aec);
+  if (options_.tls_port != 0) {
+    std::shared_ptr<asio::ssl::context> ctx;
+    if (auto error = make_tls_context(options_, ctx); !error.empty()) return error;
+    tls_context_ = ctx;
+    for (auto& io : workers_) {
+      if (auto ec = listen_tcp(io->tls_acceptor, asio::ip::tcp::endpoint(address, options_.tls_port), options_.backlog)) {
+        return "cannot listen on " + options_.bind + ":" + std::to_string(options_.tls_port) + " (TLS): " +
+               ec.message();
+      }
+    }
+    settings.tls_port = options_.tls_port;
+    settings.tls_cert_file = options_.tls_cert_file;
+    settings.tls_key_file = options_.tls_key_file;
+    settings.tls_ca_cert_file = options_.tls_ca_cert_file;
+    settings.tls_auth_clients = options_.tls_auth_clients;
+    settings.tls_context = ctx.get();
+  }
+  if (!options_.unix_socket.empty()) {
+    ::unlink(options_.unix_socket.c_str());  // a stale socket file, as Redis
+    asio::error_code ec;
+    auto& a = workers_[0]->unix_acceptor;
+    asio::local::stream_protocol::endpoint endpoint(options_.unix_socket);
+    a.open(endpoint.protocol(), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec && options_.unix_socket_perm != 0 &&
+        ::chmod(options_.unix_socket.c_str(), static_cast<mode_t>(options_.unix_socket_perm)) != 0) {
+      ec = asio::error_code(errno, asio::system_category());
+    }
+    if (!ec) a.listen(options_.backlog, ec);
+    if (ec) return "cannot listen on unix socket " + options_.unix_socket + ": " + ec.message();
+    settings.unixsocket = options_.unix_socket;
+    settings.unixsocketperm = static_cast<int>(options_.unix_socket_perm);
+  }
+  return {};
 }
 
 }  // namespace kora::server

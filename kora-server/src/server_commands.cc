@@ -15,6 +15,8 @@
 #include "kora/server/server_state.h"
 #include "acl.h"
 #include "blocking.h"
+#include "client_commands.h"
+#include "tracking.h"
 #include "server_shard.h"
 
 namespace kora::server {
@@ -37,11 +39,8 @@ void ping_command(CommandContext& ctx) {
 
 void echo_command(CommandContext& ctx) { ctx.reply.bulk(ctx.argv[1]); }
 
-// The identity SLOWLOG records: replaced, not changed, when the name changes
-// (a hop may still read the old one).
-void refresh_identity(ClientState& c) {
-  c.identity = std::make_shared<const ClientIdentity>(ClientIdentity{c.id, c.addr, c.name});
-}
+// The identity SLOWLOG records is replaced, not changed, when the name changes
+// (a hop may still read the old one): refresh_identity (client_commands.h).
 
 
 
@@ -115,22 +114,6 @@ void client_getname(CommandContext& ctx) {
   }
 }
 
-// CLIENT INFO: this client, in CLIENT LIST's format, with the fields Kora
-// tracks (no pub/sub subscriptions and no per-client buffer accounting yet).
-void client_info(CommandContext& ctx) {
-  const ClientState& c = *ctx.client;
-  const std::int64_t age = c.created_ms ? (core::now_ms() - c.created_ms) / 1000 : 0;
-  std::string line = "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr +
-                     " fd=" + std::to_string(c.fd) + " name=" + c.name + " age=" + std::to_string(age) +
-                     " idle=0 flags=N db=" + std::to_string(c.db) +
-                     " sub=0 psub=0 ssub=0 multi=-1 watch=" + std::to_string(c.watched.size()) +
-                     " qbuf=" + std::to_string(c.qbuf) + " qbuf-free=" + std::to_string(c.qbuf_free) +
-                     " argv-mem=0 multi-mem=0 obl=" + std::to_string(c.obl) + " oll=" + std::to_string(c.oll) +
-                     " omem=" + std::to_string(c.omem) + " tot-mem=" + std::to_string(c.tot_mem) +
-                     " events=r cmd=client|info user=default redir=-1 resp=" + std::to_string(c.resp) + "\n";
-  ctx.reply.verbatim(line);
-}
-
 // CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 when the client was blocked in a
 // blocking command and is now answered (as on a timeout, or with an UNBLOCKED
 // error), else 0.
@@ -189,6 +172,18 @@ constexpr Subcommand kClientSubcommands[] = {
     {"setname", 3, client_setname},
     {"setinfo", 4, client_setinfo},
     {"unblock", -3, client_unblock},
+    // client management: client_commands.cc
+    {"list", -2, client_list},
+    {"kill", -3, client_kill},
+    {"pause", -3, client_pause},
+    {"unpause", 2, client_unpause},
+    {"reply", 3, client_reply},
+    {"no-evict", 3, client_no_evict},
+    {"getredir", 2, client_getredir},
+    {"caching", 3, client_caching},
+    {"tracking", -3, client_tracking},
+    {"trackinginfo", 2, client_trackinginfo},
+    {"help", 2, client_help},
 };
 
 void client_command(CommandContext& ctx) { dispatch_subcommand(ctx, "client", kClientSubcommands); }
@@ -457,7 +452,7 @@ void info_command(CommandContext& ctx) {
     text += "# Clients\r\n";
     line("connected_clients", std::to_string(server->connected_clients.load()));
     line("blocked_clients", std::to_string(server->blocked_clients()));
-    line("tracking_clients", "0");
+    line("tracking_clients", std::to_string(Tracking::instance().clients()));
   }
   if (wants(argv, "stats", true)) {
     if (!text.empty()) text += "\r\n";

@@ -175,6 +175,24 @@ enum class Errc : unsigned char {
   kAclNoSuchUser,   // ERR User '<name>' not found
   kAclNoSuchCommand,  // ERR Command '<name>' not found
   kExecAbortBecause,  // EXECABORT Transaction discarded because of: <error> (EXEC itself refused)
+  kUnknownClientType,  // ERR Unknown client type '<type>'
+  kClientKillNoSuchUser,  // ERR No such user '<user>' (CLIENT KILL USER)
+  kClientIdNotPositive,  // ERR client-id should be greater than 0
+  kClientPauseMode,  // ERR CLIENT PAUSE mode must be WRITE or ALL
+  kInvalidClientId,  // ERR Invalid client ID
+  kTrackingRedirectTwice,  // ERR A client can only redirect to a single other client
+  kTrackingRedirectMissing,  // ERR The client ID you want redirect to does not exist
+  kTrackingPrefixNeedsBcast,  // ERR PREFIX option requires BCAST mode to be enabled
+  kTrackingBcastSwitch,  // ERR You can't switch BCAST mode on/off before disabling tracking ...
+  kTrackingOptBcast,  // ERR OPTIN and OPTOUT are not compatible with BCAST
+  kTrackingOptinOptout,  // ERR You can't specify both OPTIN mode and OPTOUT mode
+  kTrackingOptSwitch,  // ERR You can't switch OPTIN/OPTOUT mode before disabling tracking ...
+  kTrackingPrefixOverlapExisting,  // ERR Prefix '<p>' overlaps with an existing prefix '<q>'. ... (arg: "<p>\0<q>")
+  kTrackingPrefixOverlapProvided,  // ERR Prefix '<p>' overlaps with another provided prefix '<q>'. ... (arg: "<p>\0<q>")
+  kCachingNotTracking,  // ERR CLIENT CACHING can be called only when the client is in tracking mode ...
+  kCachingYesNotOptin,  // ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.
+  kCachingNoNotOptout,  // ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.
+  kReplicaKeyspace,  // ERR Replica can't interact with the keyspace (a MONITOR client)
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

@@ -42,6 +42,9 @@ struct ClientIdentity {
   std::uint64_t id = 0;
   std::string addr;  // "ip:port"
   std::string name;
+  // CLIENT TRACKING: remember the keys this client's read-only commands read
+  // (tracking on, default mode, and not opted out for this command).
+  bool tracking = false;
 };
 
 void serve_blocked_clients(core::ShardEngine& engine, core::Shard& shard, ServerState* server);

@@ -61,6 +61,24 @@ struct ClientState {
   std::shared_ptr<PubSubClient> pubsub;
   // AUTH / ACL: the connection's user; checked before every command (acl_gate.h).
   std::shared_ptr<AclClient> acl;
+  // CLIENT REPLY: OFF silences every reply; SKIP the next command's (see
+  // connection_client.cc). MONITOR, CLIENT NO-EVICT, the transport.
+  bool reply_off = false;
+  bool reply_skip_next = false;
+  bool reply_skip = false;  // the command running now is silenced (SKIP before it)
+  bool monitor = false;
+  bool no_evict = false;
+  bool unix_socket = false;
+  // CLIENT TRACKING (the options live in Tracking, tracking.h): on, its mode,
+  // and CLIENT CACHING yes/no for the next command (OPTIN / OPTOUT).
+  bool tracking = false;
+  bool tracking_bcast = false;
+  bool tracking_optin = false;
+  bool tracking_optout = false;
+  bool tracking_caching = false;
+  std::uint64_t tracking_redirect = 0;
+  // RESET: the pub/sub subscriptions are dropped here (pub/sub is built on
+  // its own: see reset_client in client_commands.cc).
 };
 
 // What a handler gets. Runs on the worker of `shard`; nothing in it may be kept
@@ -230,5 +248,6 @@ std::span<const CommandSpec> stream_info_commands();
 std::span<const CommandSpec> debug_commands();
 std::span<const CommandSpec> pubsub_commands();
 std::span<const CommandSpec> acl_commands();
+std::span<const CommandSpec> client_commands();
 
 }  // namespace kora::server

@@ -3,7 +3,9 @@
 //
 // Every worker opens its own listening socket on the same address with
 // SO_REUSEPORT, so the kernel spreads connections over the workers; a connection
-// stays on the worker that accepted it. The engine must outlive the Server.
+// stays on the worker that accepted it. The TLS port works the same way; the
+// Unix socket is accepted by worker 0, which deals its connections out
+// round-robin. The engine must outlive the Server.
 //
 // start() and stop() must be called from a thread that is not a worker.
 
@@ -31,6 +33,19 @@ struct ServerOptions {
   std::string password;
   std::string aclfile;
   std::vector<std::string> users;
+  // A Unix stream socket besides TCP ("" = none): worker 0 accepts and hands
+  // connections to the workers round-robin (the kernel does not spread a Unix
+  // listener over SO_REUSEPORT sockets). `unix_socket_perm`: its mode (octal
+  // bits; 0 = leave the umask's).
+  std::string unix_socket;
+  unsigned unix_socket_perm = 0;
+  // TLS over TCP on its own port (0 = none), plain and TLS at once. The
+  // certificate and key are PEM files; the CA file verifies client
+  // certificates: tls_auth_clients "yes" requires one, "optional" checks one
+  // if sent, "no" never asks.
+  std::uint16_t tls_port = 0;
+  std::string tls_cert_file, tls_key_file, tls_ca_cert_file;
+  std::string tls_auth_clients = "yes";
 };
 
 class Server {
@@ -56,11 +71,15 @@ class Server {
  private:
   struct WorkerIo;
   std::optional<std::string> apply_security();  // the ACL options; the error text
+  // Opens the TLS and Unix listeners the options ask for; an error message if
+  // one cannot be opened.
+  std::string start_extra_listeners();
 
   core::ShardEngine& engine_;
   ServerOptions options_;
   ServerState state_;
   std::vector<std::unique_ptr<WorkerIo>> workers_;
+  std::shared_ptr<void> tls_context_;  // asio::ssl::context, when TLS is on
   bool started_ = false;
 };
 

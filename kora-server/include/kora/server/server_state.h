@@ -15,6 +15,7 @@ namespace kora::server {
 
 struct BlockedClient;
 class PubSubService;
+class ClientRegistry;
 
 class ServerState {
  public:
@@ -40,6 +41,10 @@ class ServerState {
   // Pub/sub and keyspace notifications (src/pubsub_service.h), made by the
   // Server; null where nothing serves subscribers (PUBLISH then reaches none).
   std::shared_ptr<PubSubService> pubsub;
+  // Every client connection of every worker (CLIENT LIST / KILL / PAUSE,
+  // MONITOR, tracking redirection): client_registry.h. Set by the Server
+  // before it accepts clients; null for an embedded engine without one.
+  std::shared_ptr<ClientRegistry> clients;
 
   // Clients waiting in a blocking command, by client id (CLIENT UNBLOCK, INFO
   // blocked_clients). Thread-safe.
