@@ -113,7 +113,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
                     std::span<const std::string_view> argv, std::uint64_t slot,
                     std::shared_ptr<BlockedClient> blocker);
   // The environment of a command this connection runs.
-  CallEnv env() { return CallEnv{engine_, &state_, client_.db, client_.resp, &client_, client_.identity.get()}; }
+  // The identity is pinned until the next env(): a command that replaces it
+  // (CLIENT SETNAME) is still logged (SLOWLOG) under the one it ran with.
+  CallEnv env() {
+    running_identity_ = client_.identity;
+    return CallEnv{engine_, &state_, client_.db, client_.resp, &client_, running_identity_.get()};
+  }
   // Blocking commands: a waiter whose answers come back to this connection.
   std::shared_ptr<BlockedClient> make_blocker(const CommandSpec& spec,
                                               std::span<const std::string_view> argv,
@@ -176,6 +181,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
   const core::ShardId worker_;
   Transport socket_;
   ClientState client_;
+  std::shared_ptr<const ClientIdentity> running_identity_;  // see env()
   std::shared_ptr<ClientEntry> entry_;      // in the ClientRegistry
   asio::steady_timer pause_timer_;          // CLIENT PAUSE: resume by its end
   bool paused_ = false;
