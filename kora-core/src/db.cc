@@ -398,14 +398,17 @@ void Db::swap_record(EntryRef& ref, Entry* fresh) {
   ref.entry = fresh;
 }
 
+thread_local bool Db::tls_count_lookups_ = false;
+
 EntryRef Db::find(std::string_view key, std::int64_t now_ms, bool touch) {
   std::uint64_t hash = hash_bytes(key);
   Entry* e = table_.find(key, hash);
-  if (!e) return {};
-  if (expired(e, now_ms)) {
+  if (e && expired(e, now_ms)) {
     remove_entry(e, hash, KeyEvent::kExpired);
-    return {};
+    e = nullptr;
   }
+  if (tls_count_lookups_) ++(e ? stats_.hits : stats_.misses);
+  if (!e) return {};
   if (touch) e->touch(access_clock_of(now_ms));
   return {e};
 }
@@ -414,6 +417,7 @@ void Db::remove_entry(Entry* e, std::uint64_t hash, std::optional<KeyEvent> even
                       bool notify_generic) {
   if (e->meta() & Entry::kHasTtl) expires_.erase(e);
   table_.unlink(e, hash);
+  if (event == KeyEvent::kExpired) ++stats_.expired;
   if (event) raise(*event, e->key(), notify_generic);
   destroy(e);
 }

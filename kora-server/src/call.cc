@@ -22,6 +22,7 @@ thread_local std::uint32_t sample_tick __attribute__((tls_model("initial-exec"))
 CommandRun::CommandRun(const CommandSpec& spec, core::Shard& shard, int db, bool count, Timing timing)
     : spec_(spec),
       shard_(shard),
+      counted_lookups_before_(core::Db::count_lookups((spec.flags & kReadOnly) != 0)),
       state_(ServerShard::of(shard)),
       ready_(state_.ready_flag()),
       db_(db),
@@ -30,6 +31,8 @@ CommandRun::CommandRun(const CommandSpec& spec, core::Shard& shard, int db, bool
       writes_before_(shard.events().writes()),
       timed_(timing == Timing::kEvery || sample_tick++ % kTimingSample == 0),
       start_ticks_(timed_ ? core::ticks_now() : 0) {}
+
+void CommandRun::add_dirty(std::uint64_t writes) { state_.dirty += writes; }
 
 std::uint64_t CommandRun::stop_clock() { return core::ticks_to_ns(core::ticks_now() - start_ticks_); }
 

@@ -43,6 +43,7 @@ CommandTable::CommandTable() {
   add(stream_group_commands());
   add(stream_info_commands());
   add(debug_commands());
+  add(info_commands());
   add(pubsub_commands());
   add(acl_commands());
   add(client_commands());

@@ -238,6 +238,7 @@ void config_resetstat(CommandContext& ctx) {
   ErrorStats::instance().reset();
   for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
     ServerShard::of(ctx.engine.shard(s)).reset_command_stats();
+    for (int db = 0; db < core::Shard::kDbCount; ++db) ctx.engine.shard(s).db(db).reset_stats();
   }
   if (ctx.server) {
     ctx.server->total_commands.store(0, std::memory_order_relaxed);

@@ -13,6 +13,7 @@
 
 #include "acl.h"
 #include "client_registry.h"
+#include "process_stats.h"
 #include "connection.h"
 #include "tracking.h"
 #include "transport.h"
@@ -134,6 +135,7 @@ Server::~Server() { stop(); }
 
 core::Result<void> Server::start() {
   if (started_) return core::Ok{};
+  set_startup_memory(process_memory().allocated);
   if (auto err = apply_security()) return core::Error{core::Errc::kSyntax, *err};
   asio::error_code ec;
   auto address = asio::ip::make_address(options_.bind, ec);

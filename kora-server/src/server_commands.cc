@@ -18,6 +18,7 @@
 #include "client_commands.h"
 #include "tracking.h"
 #include "server_shard.h"
+#include "version.h"
 
 namespace kora::server {
 namespace {
@@ -25,8 +26,6 @@ namespace {
 using core::Errc;
 
 // The Redis version Kora answers as: clients gate features on it.
-constexpr std::string_view kRedisVersion = "7.0.15";
-constexpr std::string_view kKoraVersion = "0.1.0";
 
 void ping_command(CommandContext& ctx) {
   if (ctx.argv.size() > 2) return ctx.error(Errc::kWrongArity);
@@ -335,145 +334,6 @@ void command_command(CommandContext& ctx) {
   dispatch_subcommand(ctx, "command", kCommandSubcommands);
 }
 
-bool wants(std::span<const std::string_view> argv, std::string_view section, bool in_default) {
-  if (argv.size() == 1) return in_default;
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    if (iequals(argv[i], section) || iequals(argv[i], "all") || iequals(argv[i], "everything") ||
-        (in_default && iequals(argv[i], "default"))) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Redis's %.2f / %.3f style figures.
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-// A percentile's name in latencystats: "p50", "p99.9" (Redis's %f with the
-// trailing zeros cut).
-std::string percentile_name(double p) {
-  std::string t = fixed(p, 6);
-  while (!t.empty() && t.back() == '0') t.pop_back();
-  if (!t.empty() && t.back() == '.') t.pop_back();
-  return "p" + t;
-}
-
-// INFO commandstats, errorstats, latencystats: the execution wrapper's counts,
-// merged over every shard (all held). Not in the default sections, as in Redis.
-void append_stats_sections(CommandContext& ctx, std::span<const std::string_view> argv, std::string& text) {
-  auto line = [&text](std::string_view k, const std::string& v) {
-    text.append(k).append(":").append(v).append("\r\n");
-  };
-  const bool commandstats = wants(argv, "commandstats", false);
-  const bool latencystats = wants(argv, "latencystats", false);
-  if (commandstats || latencystats) {
-    const auto merged = merge_command_stats(ctx.engine, latencystats);
-    if (commandstats) {
-      if (!text.empty()) text += "\r\n";
-      text += "# Commandstats\r\n";
-      for (const auto& [name, m] : merged) {
-        const double usec = static_cast<double>(m.ns) / 1000.0;
-        line("cmdstat_" + name,
-             "calls=" + std::to_string(m.calls) + ",usec=" + std::to_string(m.ns / 1000) +
-                 ",usec_per_call=" + fixed(m.calls ? usec / static_cast<double>(m.calls) : 0.0, 2) +
-                 ",rejected_calls=" + std::to_string(m.rejected) + ",failed_calls=" + std::to_string(m.failed));
-      }
-    }
-    if (latencystats) {
-      if (!text.empty()) text += "\r\n";
-      text += "# Latencystats\r\n";
-      const std::vector<double> percentiles = StatsConfig::instance().percentiles();
-      for (const auto& [name, m] : merged) {
-        if (!m.latency || m.latency->count() == 0) continue;
-        std::string v;
-        for (double p : percentiles) {
-          if (!v.empty()) v += ',';
-          v += percentile_name(p) + "=" + fixed(static_cast<double>(m.latency->percentile(p)) / 1000.0, 3);
-        }
-        line("latency_percentiles_usec_" + name, v);
-      }
-    }
-  }
-  if (wants(argv, "errorstats", true)) {
-    if (!text.empty()) text += "\r\n";
-    text += "# Errorstats\r\n";
-    for (const auto& [prefix, count] : ErrorStats::instance().errors()) {
-      line("errorstat_" + prefix, "count=" + std::to_string(count));
-    }
-  }
-}
-
-// INFO runs once holding every shard (Fanout::kWhole): it reads each shard's
-// key counts and command statistics directly.
-void info_command(CommandContext& ctx) {
-  std::span<const std::string_view> argv = ctx.argv;
-  ServerState* server = ctx.server;
-  std::int64_t keys[core::Shard::kDbCount] = {}, expires[core::Shard::kDbCount] = {};
-  for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
-    core::Shard& shard = ctx.engine.shard(s);
-    for (int i = 0; i < core::Shard::kDbCount; ++i) {
-      keys[i] += static_cast<std::int64_t>(shard.db(i).size());
-      expires[i] += static_cast<std::int64_t>(shard.db(i).expires_count());
-    }
-  }
-  std::string text;
-  auto line = [&text](std::string_view k, const std::string& v) {
-    text.append(k).append(":").append(v).append("\r\n");
-  };
-  const std::int64_t now = core::now_ms();
-  if (wants(argv, "server", true)) {
-    utsname u{};
-    uname(&u);
-    std::int64_t uptime = (now - server->start_time_ms()) / 1000;
-    text += "# Server\r\n";
-    line("redis_version", std::string(kRedisVersion));
-    line("kora_version", std::string(kKoraVersion));
-    line("redis_mode", "standalone");
-    line("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
-    line("arch_bits", std::to_string(sizeof(void*) * 8));
-    line("multiplexing_api", "epoll");
-    line("process_id", std::to_string(getpid()));
-    line("run_id", server->run_id());
-    line("tcp_port", std::to_string(server->tcp_port()));
-    line("server_time_usec", std::to_string(now * 1000));
-    line("uptime_in_seconds", std::to_string(uptime));
-    line("uptime_in_days", std::to_string(uptime / 86400));
-    line("hz", "10");
-    line("shards", std::to_string(server->shard_count));
-    line("executable", server->executable);
-    line("config_file", server->config_file);
-  }
-  if (wants(argv, "clients", true)) {
-    if (!text.empty()) text += "\r\n";
-    text += "# Clients\r\n";
-    line("connected_clients", std::to_string(server->connected_clients.load()));
-    line("blocked_clients", std::to_string(server->blocked_clients()));
-    line("tracking_clients", std::to_string(Tracking::instance().clients()));
-  }
-  if (wants(argv, "stats", true)) {
-    if (!text.empty()) text += "\r\n";
-    text += "# Stats\r\n";
-    line("total_connections_received", std::to_string(server->total_connections.load()));
-    line("total_commands_processed", std::to_string(server->total_commands.load()));
-    line("total_error_replies", std::to_string(ErrorStats::instance().total_errors()));
-  }
-  append_stats_sections(ctx, argv, text);
-  if (wants(argv, "keyspace", true)) {
-    if (!text.empty()) text += "\r\n";
-    text += "# Keyspace\r\n";
-    for (int i = 0; i < core::Shard::kDbCount; ++i) {
-      if (keys[i] == 0) continue;
-      line("db" + std::to_string(i),
-           "keys=" + std::to_string(keys[i]) + ",expires=" + std::to_string(expires[i]) + ",avg_ttl=0");
-    }
-  }
-  ctx.reply.verbatim(text);
-}
-
 const std::array kServerCommands = {
     CommandSpec{"ping", -1, kFast | kStale, 0, 0, 0, ping_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"echo", 2, kFast | kStale | kLoading, 0, 0, 0, echo_command, Fanout::kNone, nullptr, "@fast @connection"},
@@ -481,7 +341,6 @@ const std::array kServerCommands = {
     CommandSpec{"hello", -1, kFast | kStale | kLoading | kConnection, 0, 0, 0, hello_command, Fanout::kNone, nullptr, "@fast @connection"},
     CommandSpec{"client", -2, kStale | kLoading | kConnection, 0, 0, 0, client_command, Fanout::kNone, nullptr, "@slow @connection"},
     CommandSpec{"command", -1, kStale | kLoading, 0, 0, 0, command_command, Fanout::kNone, nullptr, "@slow @connection"},
-    CommandSpec{"info", -1, kStale | kLoading | kAllShards, 0, 0, 0, info_command, Fanout::kWhole, nullptr, "@slow @dangerous"},
 };
 
 }  // namespace

@@ -139,6 +139,9 @@ class alignas(64) ServerShard final : public core::ShardModuleState, public core
   std::map<std::string, std::deque<LatencySample>> latency;  // event -> newest last
   // CONFIG RESETSTAT: calls, failures, latency histograms (not the slow log).
   void reset_command_stats();
+  // Changes made by commands run on this shard (Redis's server.dirty; with no
+  // saves yet, INFO's rdb_changes_since_last_save is their sum). Not reset.
+  std::uint64_t dirty = 0;
 
   // --- WATCH ---
   void watch(int db, std::string_view key, const std::shared_ptr<WatchSession>& session, bool stale);

@@ -277,6 +277,24 @@ class Db {
   // size(), readable from any thread (relaxed): lets SCAN skip empty shards.
   std::size_t size_hint() const { return table_.size_hint(); }
   std::size_t expires_count() const { return expires_.size(); }
+
+  // Statistics (INFO keyspace_hits/misses, expired_keys): lookups by
+  // find() while lookup counting is on for the calling thread — the execution
+  // wrapper turns it on around read-only commands, as Redis counts its
+  // lookupKeyRead — and keys removed because their TTL passed.
+  struct Stats {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t expired = 0;
+  };
+  const Stats& stats() const { return stats_; }
+  void reset_stats() { stats_ = {}; }
+  // Turns lookup counting on or off for the calling thread; returns the old state.
+  static bool count_lookups(bool on) {
+    const bool old = tls_count_lookups_;
+    tls_count_lookups_ = on;
+    return old;
+  }
   // Bytes used by records, buckets and out-of-line values (not aggregates).
   std::size_t memory_bytes() const { return arena_.bytes_in_use() + table_.bucket_bytes() + external_bytes_; }
 
@@ -359,6 +377,8 @@ class Db {
   std::unordered_set<Entry*> expires_;  // records that carry a TTL
   std::size_t sweep_bucket_ = 0;
   std::size_t external_bytes_ = 0;
+  Stats stats_;
+  static thread_local bool tls_count_lookups_;
   std::mt19937_64 rng_{0x6b6f7261};
 };
 

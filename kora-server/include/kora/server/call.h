@@ -76,6 +76,9 @@ class CommandRun {
              Timing timing = Timing::kEvery);
   CommandRun(const CommandRun&) = delete;
   CommandRun& operator=(const CommandRun&) = delete;
+  // Lookups count as keyspace hits/misses (Db::Stats) while a read-only
+  // command runs, as Redis counts lookupKeyRead; restored here.
+  ~CommandRun() { core::Db::count_lookups(counted_lookups_before_); }
 
   // Where the body states its effects; nullptr when the feed has no consumer
   // (then building effects would be wasted work).
@@ -88,7 +91,9 @@ class CommandRun {
   template <typename MakeArgv>
   void finish(std::string_view error, MakeArgv&& make_argv, const ClientIdentity* who = nullptr) {
     const std::uint64_t ns = timed_ ? stop_clock() : 0;
-    const bool wrote = shard_.events().writes() != writes_before_;
+    const std::uint64_t writes = shard_.events().writes() - writes_before_;
+    const bool wrote = writes != 0;
+    add_dirty(writes);
     const bool slow = record(ns, error) && slowlog_;
     if (slow || (feed_active_ && wrote && effects_.empty())) {
       std::vector<std::string> argv = make_argv();
@@ -126,11 +131,13 @@ class CommandRun {
   std::uint64_t stop_clock();
   // Counts the run; true when it is slow enough for the slow log.
   bool record(std::uint64_t ns, std::string_view error);
+  void add_dirty(std::uint64_t writes);  // INFO rdb_changes_since_last_save
   void log_slow(std::uint64_t ns, const std::vector<std::string>& argv, const ClientIdentity* who);
   void publish();
 
   const CommandSpec& spec_;
   core::Shard& shard_;
+  bool counted_lookups_before_;
   ServerShard& state_;  // kora-server's state in shard_
   const bool* ready_;   // state_'s "a blocked client's key is ready" flag
   int db_;

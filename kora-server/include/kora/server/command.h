@@ -246,6 +246,7 @@ std::span<const CommandSpec> stream_commands();
 std::span<const CommandSpec> stream_group_commands();
 std::span<const CommandSpec> stream_info_commands();
 std::span<const CommandSpec> debug_commands();
+std::span<const CommandSpec> info_commands();
 std::span<const CommandSpec> pubsub_commands();
 std::span<const CommandSpec> acl_commands();
 std::span<const CommandSpec> client_commands();
