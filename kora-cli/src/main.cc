@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "kora/core/engine.h"
+#include "kora/core/log.h"
 #include "kora/core/numbers.h"
 #include "kora/server/server.h"
 
@@ -33,6 +35,8 @@ void usage(std::FILE* out) {
                "Options:\n"
                "  --port N       TCP port to listen on (default 6379; 0 = any free port)\n"
                "  --bind ADDR    address to bind (default 127.0.0.1)\n"
+               "  --log-level L  debug, verbose, notice (default), warning or nothing\n"
+               "  --logfile PATH append the log to PATH (default: standard output)\n"
                "  --workers N    worker threads, one shard each (default: hardware threads, %u here)\n"
                "  --password P   require AUTH P (requirepass: the default user's password)\n"
                "  --aclfile PATH ACL users file, loaded at start (ACL LOAD / ACL SAVE use it)\n"
@@ -90,6 +94,20 @@ int main(int argc, char** argv) {
       engine_options.shard_count = static_cast<std::size_t>(n);
     } else if (arg == "--bind") {
       server_options.bind = value("--bind");
+    } else if (arg == "--log-level" || arg == "--loglevel") {
+      const char* v = value("--log-level");
+      kora::core::LogLevel level;
+      if (!kora::core::parse_log_level(v, level)) {
+        std::fprintf(stderr, "kora-cli: invalid --log-level '%s' (debug, verbose, notice, warning, nothing)\n", v);
+        return 2;
+      }
+      kora::core::set_log_level(level);
+    } else if (arg == "--logfile") {
+      const char* v = value("--logfile");
+      if (!kora::core::set_log_file(v)) {
+        std::fprintf(stderr, "kora-cli: can't open the log file '%s': %s\n", v, std::strerror(errno));
+        return 2;
+      }
     } else if (arg == "--password" || arg == "--requirepass") {
       server_options.password = value("--password");
     } else if (arg == "--aclfile") {
@@ -156,12 +174,18 @@ int main(int argc, char** argv) {
   std::printf("kora-cli: listening on %s:%u with %zu workers\n", server_options.bind.c_str(),
               static_cast<unsigned>(server.port()), engine.shard_count());
   std::fflush(stdout);
+  kora::core::log(kora::core::LogLevel::kNotice, "Kora %s (Redis %s compatible), pid %d, port %u, %zu workers, config file '%s'",
+                  "0.1.0", "7.0.15", static_cast<int>(getpid()), static_cast<unsigned>(server.port()),
+                  engine.shard_count(), server.state().config_file.c_str());
+  kora::core::log(kora::core::LogLevel::kNotice, "Ready to accept connections");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::printf("kora-cli: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  kora::core::log(kora::core::LogLevel::kWarning, "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   server.stop();
   engine.stop();
+  kora::core::log(kora::core::LogLevel::kWarning, "Kora is now ready to exit, bye bye...");
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "kora/core/engine.h"
 
+#include <algorithm>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -75,7 +76,8 @@ void ShardEngine::run_worker(Worker& w) {
   auto guard = asio::make_work_guard(w.context);
   asio::steady_timer sweep_timer(w.context);
   std::function<void()> arm = [&] {
-    sweep_timer.expires_after(options_.sweep_interval);
+    const int hz = std::max(1, background_hz().load(std::memory_order_relaxed));
+    sweep_timer.expires_after(options_.sweep_interval * 10 / hz);
     sweep_timer.async_wait([&](const asio::error_code& ec) {
       if (ec) return;
       if (!w.lent.load(std::memory_order_relaxed) && active_expire()) {

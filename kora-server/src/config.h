@@ -52,3 +52,10 @@ extern const CustomConfig kTlsKeyFileConfig;
 extern const CustomConfig kTlsCaCertFileConfig;
 extern const CustomConfig kTlsAuthClientsConfig;
 }  // namespace kora::server
+
+namespace kora::server {
+// Process settings (process_config.cc): hz, loglevel, logfile.
+extern const CustomConfig kHzConfig;
+extern const CustomConfig kLogLevelConfig;
+extern const CustomConfig kLogFileConfig;
+}  // namespace kora::server

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "kora/core/clock.h"
+#include "kora/core/engine.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
 #include "process_stats.h"
@@ -142,8 +143,9 @@ void server_section(InfoText& out, const ServerState& server, std::int64_t now) 
   out.line_i("server_time_usec", now * 1000);
   out.line_i("uptime_in_seconds", uptime);
   out.line_i("uptime_in_days", uptime / 86400);
-  out.line("hz", "10");
-  out.line("configured_hz", "10");
+  const std::string hz = std::to_string(core::background_hz().load(std::memory_order_relaxed));
+  out.line("hz", hz);
+  out.line("configured_hz", hz);
   out.line_i("lru_clock", (now / 1000) & ((1 << 24) - 1));
   out.line("shards", std::uint64_t{server.shard_count});
   out.line("executable", server.executable);

@@ -199,3 +199,18 @@ def test_debug_sleep_stalls_every_shard(r):
     done["set"] = time.monotonic() - start
     t.join()
     assert done["set"] >= 0.35
+
+
+def test_hz_sets_the_sweep_period(r):
+    """hz 1: the sweep runs once a second, so a key nobody reads outlives its TTL
+    for a while; hz 100: it goes within a few hundredths of a second."""
+    try:
+        assert r.config_set("hz", 1) is True
+        time.sleep(1.1)  # let the sweep armed at the old hz run out
+        r.set("slow", "v", px=30)
+        time.sleep(0.3)
+        assert r.dbsize() == 1
+        assert r.config_set("hz", 100) is True
+        assert wait_until(lambda: r.dbsize() == 0, 2.0)
+    finally:
+        r.config_set("hz", 10)

@@ -145,3 +145,34 @@ def test_shutdown_refusals_keep_the_server(own_kora):
             c.execute_command("SHUTDOWN", *bad)
     assert c.ping() is True
     assert srv.alive()
+
+
+def test_logfile_and_log_level(tmp_path):
+    """--logfile gets Redis-format lines (pid:M date time.ms mark message): the
+    startup line, DEBUG LOG at warning level, the shutdown lines; --log-level
+    warning drops notice lines."""
+    log = tmp_path / "kora.log"
+    srv = servers.start_kora(2, extra_args=["--logfile", str(log)])
+    try:
+        c = make_client(srv.port)
+        c.execute_command("DEBUG", "LOG", "hello from the test")
+        assert c.config_get("logfile") == {"logfile": str(log)}
+    finally:
+        assert srv.terminate() == 0
+        srv.cleanup_files()
+    lines = log.read_text().splitlines()
+    pattern = re.compile(r"^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.\-*#] .+$")
+    assert lines and all(pattern.match(line) for line in lines), lines
+    text = "\n".join(lines)
+    assert "Ready to accept connections" in text
+    assert "# DEBUG LOG: hello from the test" in text
+    assert "ready to exit" in text
+    quiet = tmp_path / "quiet.log"
+    srv = servers.start_kora(1, extra_args=["--logfile", str(quiet), "--log-level", "warning"])
+    try:
+        make_client(srv.port).execute_command("DEBUG", "LOG", "kept")
+    finally:
+        srv.terminate()
+        srv.cleanup_files()
+    text = quiet.read_text()
+    assert "Ready to accept connections" not in text and "DEBUG LOG: kept" in text

@@ -30,10 +30,19 @@ class io_context;
 
 namespace kora::core {
 
+// Redis's `hz` (CONFIG SET hz): how often per second background work runs —
+// here the active-expiry sweep. Process-wide, clamped to Redis's 1..500 when
+// set; read relaxed by every worker each time it arms its sweep.
+inline std::atomic<int>& background_hz() {
+  static std::atomic<int> hz{10};
+  return hz;
+}
+
 struct EngineOptions {
   std::size_t shard_count = 0;  // 0 = std::thread::hardware_concurrency()
   // Active expiry: every sweep_interval each shard examines up to sweep_budget
-  // TTL-carrying keys per database.
+  // TTL-carrying keys per database. The interval is the one at the default hz
+  // (10); another hz scales it (hz 100: a tenth of it).
   std::chrono::milliseconds sweep_interval{100};
   std::size_t sweep_budget = 1000;
   // How a post reaches a worker. kDirectPost (default): one asio::post per task
