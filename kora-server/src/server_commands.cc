@@ -16,6 +16,7 @@
 #include "acl.h"
 #include "blocking.h"
 #include "client_commands.h"
+#include "command_docs.h"
 #include "tracking.h"
 #include "server_shard.h"
 #include "version.h"
@@ -200,6 +201,8 @@ void write_flags(protocol::ReplyWriter& w, std::uint32_t flags) {
 }
 
 void write_command_info(protocol::ReplyWriter& w, const CommandSpec& spec) {
+  // Redis 7.0's row (command_docs.h), for every command Redis has.
+  if (const CommandFacts* facts = command_facts(spec.name)) return write_resp3(w, facts->info);
   w.array(10);
   w.bulk(spec.name);
   w.integer(spec.arity);
@@ -216,9 +219,9 @@ void write_command_info(protocol::ReplyWriter& w, const CommandSpec& spec) {
     w.simple(cats.substr(0, sp));
     cats = sp == std::string_view::npos ? std::string_view() : cats.substr(sp + 1);
   }
-  w.set(0);    // tips
-  w.array(0);  // key specifications
-  w.array(0);  // subcommands
+  w.set(0);  // tips
+  w.set(0);  // key specifications
+  w.set(0);  // subcommands
 }
 
 // COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS cmd args...]
@@ -295,7 +298,11 @@ void command_docs(CommandContext& ctx) {
   ctx.reply.map(specs.size());
   for (const CommandSpec* spec : specs) {
     ctx.reply.bulk(spec->name);
-    ctx.reply.map(0);
+    if (const CommandFacts* facts = command_facts(spec->name)) {
+      write_resp3(ctx.reply, facts->docs);
+    } else {
+      ctx.reply.map(0);
+    }
   }
 }
 
