@@ -205,10 +205,10 @@ TEST_CASE("GEOSEARCHSTORE writes geohashes or distances", "[geo]") {
   s.shape = geo::Shape{false, 15, 37, 1000, 200, 0, 0};
   auto r = op_geosearch(db, "g", s, kNow);
   REQUIRE(r.ok());
-  CHECK(op_geostore(db, "d", *r, false, kNow) == 2);
+  CHECK(op_geostore(db, "d", *r, false, "geosearchstore", kNow) == 2);
   CHECK(*op_zscore(db, "d", "Palermo", kNow).value() == 3479099956230698.0);
-  CHECK(op_geostore(db, "d", *r, true, kNow) == 2);
+  CHECK(op_geostore(db, "d", *r, true, "geosearchstore", kNow) == 2);
   CHECK(format_geo_distance(*op_zscore(db, "d", "Catania", kNow).value()) == "56.4413");
-  CHECK(op_geostore(db, "d", {}, true, kNow) == 0);
+  CHECK(op_geostore(db, "d", {}, true, "geosearchstore", kNow) == 0);
   CHECK(!db.find("d", kNow));
 }
