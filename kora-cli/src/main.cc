@@ -1,6 +1,7 @@
 // kora-cli: the Kora server executable. A thin main over kora::server.
 //
-//   kora-cli [--port N] [--workers N] [--bind ADDR]
+//   kora-cli [--port N] [--workers N] [--bind ADDR] [--notify-keyspace-events FLAGS]
+//            [--client-output-buffer-limit "CLASS HARD SOFT SECONDS ..."]
 //
 // Stops cleanly on SIGINT or SIGTERM: closes listeners and connections, then
 // joins the workers.
@@ -15,6 +16,7 @@
 
 #include "kora/core/engine.h"
 #include "kora/core/numbers.h"
+#include "kora/server/pubsub_settings.h"
 #include "kora/server/server.h"
 
 namespace {
@@ -30,6 +32,10 @@ void usage(std::FILE* out) {
                "  --port N       TCP port to listen on (default 6379; 0 = any free port)\n"
                "  --bind ADDR    address to bind (default 127.0.0.1)\n"
                "  --workers N    worker threads, one shard each (default: hardware threads, %u here)\n"
+               "  --notify-keyspace-events FLAGS\n"
+               "                 keyspace notifications, Redis's letters (e.g. KEA; default none)\n"
+               "  --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"\n"
+               "                 output-buffer limits (default \"pubsub 32mb 8mb 60\")\n"
                "  --help         show this help and exit\n",
                std::max(1u, std::thread::hardware_concurrency()));
 }
@@ -75,6 +81,18 @@ int main(int argc, char** argv) {
       engine_options.shard_count = static_cast<std::size_t>(n);
     } else if (arg == "--bind") {
       server_options.bind = value("--bind");
+    } else if (arg == "--notify-keyspace-events") {
+      const char* v = value("--notify-keyspace-events");
+      if (auto why = kora::server::set_notify_keyspace_events(v)) {
+        std::fprintf(stderr, "kora-cli: invalid --notify-keyspace-events '%s': %s\n", v, why->c_str());
+        return 2;
+      }
+    } else if (arg == "--client-output-buffer-limit") {
+      const char* v = value("--client-output-buffer-limit");
+      if (auto why = kora::server::set_client_output_buffer_limit(v)) {
+        std::fprintf(stderr, "kora-cli: invalid --client-output-buffer-limit '%s': %s\n", v, why->c_str());
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "kora-cli: unknown option '%s'\n\n", argv[i]);
       usage(stderr);
