@@ -224,3 +224,24 @@ def test_active_expiry_notifications_from_every_worker(kora2):
         ctl.command("CONFIG", "SET", "notify-keyspace-events", "")
         ctl.close()
         sub.close()
+
+
+def test_startup_flags():
+    srv = servers.KoraServer(1, extra_args=["--notify-keyspace-events", "KEA",
+                                            "--client-output-buffer-limit", "pubsub 1mb 512kb 5"]).start()
+    try:
+        c = RespConn(srv.port)
+        assert c.command("CONFIG", "GET", "notify-keyspace-events").value[1].value == b"AKE"
+        assert c.command("CONFIG", "GET", "client-output-buffer-limit").value[1].value == \
+            b"normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 5"
+        sub = _subscribe(srv.port, patterns=("__keyevent@0__:*",))
+        c.command("SET", "k", "v")
+        assert sub.read_reply().value[3].value == b"k"
+        c.close()
+        sub.close()
+    finally:
+        srv.stop()
+    import subprocess
+    bad = subprocess.run([srv.binary, "--port", "0", "--notify-keyspace-events", "KEQ"], capture_output=True)
+    assert bad.returncode == 2
+    assert b"Invalid event class character" in bad.stderr
