@@ -12,6 +12,7 @@
 #include "kora/core/clock.h"
 #include "kora/core/glob.h"
 #include "kora/server/command.h"
+#include "pubsub_service.h"
 #include "kora/server/server_state.h"
 #include "blocking.h"
 #include "server_shard.h"
@@ -462,6 +463,7 @@ void info_command(CommandContext& ctx) {
     line("total_connections_received", std::to_string(server->total_connections.load()));
     line("total_commands_processed", std::to_string(server->total_commands.load()));
     line("total_error_replies", std::to_string(ErrorStats::instance().total_errors()));
+    append_pubsub_stats(server, line);
   }
   append_stats_sections(ctx, argv, text);
   if (wants(argv, "keyspace", true)) {

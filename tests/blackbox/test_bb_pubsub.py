@@ -245,3 +245,20 @@ def test_startup_flags():
     bad = subprocess.run([srv.binary, "--port", "0", "--notify-keyspace-events", "KEQ"], capture_output=True)
     assert bad.returncode == 2
     assert b"Invalid event class character" in bad.stderr
+
+
+def test_info_stats_counts(kora2):
+    c = RespConn(kora2.port)
+    sub = _subscribe(kora2.port, "i1", "i2", patterns=("p*",))
+    ssub = RespConn(kora2.port)
+    ssub.send_command("SSUBSCRIBE", "s1")
+    ssub.read_reply()
+    try:
+        info = c.command("INFO", "stats").value.decode()
+        assert "pubsub_channels:2\r\n" in info
+        assert "pubsub_patterns:1\r\n" in info
+        assert "pubsubshard_channels:1\r\n" in info
+    finally:
+        sub.close()
+        ssub.close()
+        c.close()
