@@ -106,6 +106,13 @@ void Server::stop() {
     engine_.run_on_worker(w, [this, w] { workers_[w].reset(); });
   }
   workers_.clear();
+  // No connection is left to publish: stop the shards' keyspace notifications,
+  // then let every worker run the deliveries already posted to it, which refer
+  // to the pub/sub service that goes away with this Server.
+  for (core::ShardId w = 0; w < engine_.shard_count(); ++w) {
+    engine_.run_on_worker(w, [this, w] { engine_.shard(w).events().set_notifier(nullptr); });
+  }
+  for (core::ShardId w = 0; w < engine_.shard_count(); ++w) engine_.run_on_worker(w, [] {});
   started_ = false;
 }
 

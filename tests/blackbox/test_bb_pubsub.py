@@ -262,3 +262,20 @@ def test_info_stats_counts(kora2):
         sub.close()
         ssub.close()
         c.close()
+
+
+def test_shutdown_while_notifications_flow():
+    # SIGTERM while the expiry sweeps of both workers publish to a subscriber:
+    # the shards stop notifying and the posted deliveries run before the pub/sub
+    # service goes away; the exit is clean (status 0, checked by stop()).
+    srv = servers.KoraServer(2, extra_args=["--notify-keyspace-events", "KEA"]).start()
+    try:
+        c = RespConn(srv.port)
+        sub = _subscribe(srv.port, patterns=("*",))
+        for i in range(3000):
+            c.send_command("SET", f"k{i}", "v", "PX", str(20 + i % 200))
+        for i in range(3000):
+            c.read_reply()
+        time.sleep(0.1)
+    finally:
+        srv.stop()
