@@ -3,6 +3,7 @@
 //   kora-cli [--port N] [--workers N] [--bind ADDR] [--password PASS]
 //            [--aclfile PATH] [--user "name rules..."]... [--unix-socket PATH]
 //            [--tls-port N --tls-cert-file F --tls-key-file F ...]
+//            [--notify-keyspace-events FLAGS] [--client-output-buffer-limit "..."]
 //
 // Stops cleanly on SIGINT or SIGTERM: closes listeners and connections, then
 // joins the workers.
@@ -21,6 +22,7 @@
 #include "kora/core/engine.h"
 #include "kora/core/log.h"
 #include "kora/core/numbers.h"
+#include "kora/server/pubsub_settings.h"
 #include "kora/server/server.h"
 
 namespace {
@@ -49,6 +51,10 @@ void usage(std::FILE* out) {
                "  --tls-ca-cert-file FILE   CA certificates that sign client certificates\n"
                "  --tls-auth-clients MODE   yes (default): require a client certificate;\n"
                "                            optional: check one if sent; no: never ask\n"
+               "  --notify-keyspace-events FLAGS\n"
+               "                 keyspace notifications, Redis's letters (e.g. KEA; default none)\n"
+               "  --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"\n"
+               "                 output-buffer limits (default \"pubsub 32mb 8mb 60\")\n"
                "  --help         show this help and exit\n",
                std::max(1u, std::thread::hardware_concurrency()));
 }
@@ -145,6 +151,18 @@ int main(int argc, char** argv) {
         return 2;
       }
       server_options.tls_auth_clients = std::string(v);
+    } else if (arg == "--notify-keyspace-events") {
+      const char* v = value("--notify-keyspace-events");
+      if (auto why = kora::server::set_notify_keyspace_events(v)) {
+        std::fprintf(stderr, "kora-cli: invalid --notify-keyspace-events '%s': %s\n", v, why->c_str());
+        return 2;
+      }
+    } else if (arg == "--client-output-buffer-limit") {
+      const char* v = value("--client-output-buffer-limit");
+      if (auto why = kora::server::set_client_output_buffer_limit(v)) {
+        std::fprintf(stderr, "kora-cli: invalid --client-output-buffer-limit '%s': %s\n", v, why->c_str());
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "kora-cli: unknown option '%s'\n\n", argv[i]);
       usage(stderr);

@@ -72,3 +72,36 @@ void BM_SubscribeUnsubscribe(benchmark::State& state) {
 BENCHMARK(BM_SubscribeUnsubscribe);
 
 }  // namespace
+
+// The publisher's side of Broker::publish: the directory lookup under its
+// shared lock, with no receiver (the common case for keyspace notifications
+// nobody listens to) and with receivers on two workers (one task each).
+#include <functional>
+
+#include "kora/pubsub/broker.h"
+
+namespace {
+
+void BM_BrokerPublishNoReceiver(benchmark::State& state) {
+  kora::pubsub::Broker b(2, [](std::size_t, std::function<void()>) {});
+  for (auto _ : state) benchmark::DoNotOptimize(b.publish("__keyspace@0__:k", "set"));
+}
+BENCHMARK(BM_BrokerPublishNoReceiver);
+
+void BM_BrokerPublishTwoWorkers(benchmark::State& state) {
+  std::size_t posted = 0;
+  kora::pubsub::Broker b(2, [&](std::size_t, std::function<void()>) { ++posted; });
+  struct Null : kora::pubsub::Subscriber {
+    void deliver(const kora::pubsub::Delivery&) override {}
+  } sub;
+  for (kora::pubsub::SubscriberId i = 0; i < static_cast<kora::pubsub::SubscriberId>(state.range(0)); ++i) {
+    const std::size_t w = i % 2;
+    b.attach(w, i, &sub);
+    b.subscribe(w, i, kora::pubsub::Kind::kChannel, "news");
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(b.publish("news", "payload"));
+  benchmark::DoNotOptimize(posted);
+}
+BENCHMARK(BM_BrokerPublishTwoWorkers)->Arg(1)->Arg(10000);
+
+}  // namespace

@@ -63,6 +63,11 @@ std::size_t Directory::numpat() const {
   return patterns_.size();
 }
 
+std::size_t Directory::count(Kind kind) const {
+  std::shared_lock lock(mu_);
+  return map_of(kind).size();
+}
+
 std::vector<std::string> Directory::channels(std::optional<std::string_view> pattern, bool shard) const {
   std::vector<std::string> out;
   {

@@ -18,6 +18,7 @@
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
 #include "process_stats.h"
+#include "pubsub_service.h"
 #include "server_shard.h"
 #include "tracking.h"
 #include "version.h"
@@ -264,6 +265,7 @@ void stats_section(InfoText& out, const ServerState& server, const Totals& t) {
   out.line("evicted_clients", "0");
   out.line("keyspace_hits", t.hits);
   out.line("keyspace_misses", t.misses);
+  append_pubsub_stats(&server, [&out](std::string_view k, const std::string& v) { out.line(k, v); });
   out.line("latest_fork_usec", "0");
   out.line("total_forks", "0");
   out.line("migrate_cached_sockets", "0");

@@ -2,6 +2,8 @@
 // client-output-buffer-limit (<class> <hard> <soft> <soft seconds>, repeated),
 // as CONFIG GET/SET custom parameters (config.h) with Redis 7.0's texts.
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <climits>
 #include <cstdint>
 #include <variant>
@@ -85,11 +87,16 @@ std::variant<std::vector<LimitUpdate>, std::string> parse_limits(std::string_vie
     if (!cls) return std::string("Invalid client class specified in buffer limit configuration.");
     auto hard = parse_memory(args[j + 1]);
     auto soft = parse_memory(args[j + 2]);
-    auto secs = to_int(args[j + 3]);
-    if (!hard || !soft || !secs || *secs < 0 || *secs > INT32_MAX) {
+    // As Redis: strtoll (saturating) stored into an int, then checked for < 0.
+    std::string digits(args[j + 3]);
+    char* end = nullptr;
+    errno = 0;
+    const long long parsed = std::strtoll(digits.c_str(), &end, 10);
+    const auto secs = static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<unsigned long long>(parsed)));
+    if (!hard || !soft || secs < 0 || *end != '\0') {
       return std::string("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
     }
-    out.push_back(LimitUpdate{*cls, *hard, *soft, *secs});
+    out.push_back(LimitUpdate{*cls, *hard, *soft, secs});
   }
   return out;
 }
@@ -129,5 +136,23 @@ void limits_apply(std::string_view text) {
 
 const CustomConfig kNotifyKeyspaceEventsConfig{notify_get, notify_check, notify_apply};
 const CustomConfig kClientOutputBufferLimitConfig{limits_get, limits_check, limits_apply};
+
+}  // namespace kora::server
+
+#include "kora/server/pubsub_settings.h"
+
+namespace kora::server {
+
+std::optional<std::string> set_notify_keyspace_events(std::string_view letters) {
+  if (auto why = kNotifyKeyspaceEventsConfig.check(letters)) return why;
+  kNotifyKeyspaceEventsConfig.apply(letters);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_client_output_buffer_limit(std::string_view text) {
+  if (auto why = kClientOutputBufferLimitConfig.check(text)) return why;
+  kClientOutputBufferLimitConfig.apply(text);
+  return std::nullopt;
+}
 
 }  // namespace kora::server

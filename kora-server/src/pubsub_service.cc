@@ -347,3 +347,16 @@ void announce_key_misses(const CommandSpec& spec, std::span<const std::string_vi
 }
 
 }  // namespace kora::server
+
+namespace kora::server {
+
+void append_pubsub_stats(const ServerState* server,
+                         const std::function<void(std::string_view, const std::string&)>& line) {
+  const pubsub::Directory* dir = server && server->pubsub ? &server->pubsub->broker().directory() : nullptr;
+  auto count = [&](pubsub::Kind kind) { return std::to_string(dir ? dir->count(kind) : 0); };
+  line("pubsub_channels", count(pubsub::Kind::kChannel));
+  line("pubsub_patterns", count(pubsub::Kind::kPattern));
+  line("pubsubshard_channels", count(pubsub::Kind::kShardChannel));
+}
+
+}  // namespace kora::server

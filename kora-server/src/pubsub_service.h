@@ -133,3 +133,10 @@ namespace kora::server {
 void announce_key_misses(const CommandSpec& spec, std::span<const std::string_view> argv,
                          core::ShardEngine& engine, int db, std::int64_t now_ms);
 }  // namespace kora::server
+
+namespace kora::server {
+// INFO stats' pubsub_channels, pubsub_patterns, pubsubshard_channels (0 without
+// a pub/sub service), each through `line(name, value)`.
+void append_pubsub_stats(const ServerState* server,
+                         const std::function<void(std::string_view, const std::string&)>& line);
+}  // namespace kora::server

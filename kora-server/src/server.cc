@@ -229,6 +229,13 @@ void Server::stop() {
     listen_settings().tls_context = nullptr;
   }
   if (!options_.unix_socket.empty()) ::unlink(options_.unix_socket.c_str());
+  // No connection is left to publish: stop the shards' keyspace notifications,
+  // then let every worker run the deliveries already posted to it, which refer
+  // to the pub/sub service that goes away with this Server.
+  for (core::ShardId w = 0; w < engine_.shard_count(); ++w) {
+    engine_.run_on_worker(w, [this, w] { engine_.shard(w).events().set_notifier(nullptr); });
+  }
+  for (core::ShardId w = 0; w < engine_.shard_count(); ++w) engine_.run_on_worker(w, [] {});
   started_ = false;
 }
 

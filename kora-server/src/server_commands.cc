@@ -12,6 +12,7 @@
 #include "kora/core/clock.h"
 #include "kora/core/glob.h"
 #include "kora/server/command.h"
+#include "pubsub_service.h"
 #include "kora/server/server_state.h"
 #include "acl.h"
 #include "blocking.h"

@@ -74,6 +74,9 @@ class Directory {
 
   std::size_t numsub(std::string_view channel, bool shard) const;
   std::size_t numpat() const;
+  // Channels (kChannel), patterns (kPattern) or shard channels with a
+  // subscriber: INFO's pubsub_channels / pubsub_patterns / pubsubshard_channels.
+  std::size_t count(Kind kind) const;
   // Channels (or shard channels) with a subscriber, matching `pattern` if set; sorted.
   std::vector<std::string> channels(std::optional<std::string_view> pattern, bool shard) const;
 
