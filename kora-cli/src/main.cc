@@ -1,12 +1,11 @@
 // kora-cli: the Kora server executable. A thin main over kora::server.
 //
-//   kora-cli [--port N] [--workers N] [--bind ADDR] [--password PASS]
-//            [--aclfile PATH] [--user "name rules..."]... [--unix-socket PATH]
-//            [--tls-port N --tls-cert-file F --tls-key-file F ...]
-//            [--notify-keyspace-events FLAGS] [--client-output-buffer-limit "..."]
+//   kora-cli [--config kora.toml] [--port N] [--workers N] [--bind ADDR] ...
+//            [--<CONFIG parameter> value ...]        (kora-cli --help)
 //
-// Stops cleanly on SIGINT or SIGTERM: closes listeners and connections, then
-// joins the workers.
+// Settings: options.h (flags over the TOML file). Stops cleanly on SIGINT or
+// SIGTERM (or SHUTDOWN): closes listeners and connections, then joins the
+// workers.
 
 #include <unistd.h>
 
@@ -21,154 +20,22 @@
 
 #include "kora/core/engine.h"
 #include "kora/core/log.h"
-#include "kora/core/numbers.h"
-#include "kora/server/pubsub_settings.h"
+#include "kora/server/config_settings.h"
 #include "kora/server/server.h"
-
-namespace {
-
-void usage(std::FILE* out) {
-  std::fprintf(out,
-               "Usage: kora-cli [options]\n"
-               "\n"
-               "Serve the Redis protocol (RESP2, RESP3 via HELLO 3) from a sharded,\n"
-               "multi-threaded engine.\n"
-               "\n"
-               "Options:\n"
-               "  --port N       TCP port to listen on (default 6379; 0 = any free port)\n"
-               "  --bind ADDR    address to bind (default 127.0.0.1)\n"
-               "  --log-level L  debug, verbose, notice (default), warning or nothing\n"
-               "  --logfile PATH append the log to PATH (default: standard output)\n"
-               "  --workers N    worker threads, one shard each (default: hardware threads, %u here)\n"
-               "  --password P   require AUTH P (requirepass: the default user's password)\n"
-               "  --aclfile PATH ACL users file, loaded at start (ACL LOAD / ACL SAVE use it)\n"
-               "  --user RULES   an ACL user, \"name rule...\" as Redis's `user` directive (repeatable)\n"
-               "  --unix-socket PATH        also listen on a Unix stream socket\n"
-               "  --unixsocketperm OCTAL    the Unix socket's permissions (e.g. 700)\n"
-               "  --tls-port N              also serve TLS on port N (plain and TLS at once)\n"
-               "  --tls-cert-file FILE      the server certificate (PEM) for TLS\n"
-               "  --tls-key-file FILE       its private key (PEM)\n"
-               "  --tls-ca-cert-file FILE   CA certificates that sign client certificates\n"
-               "  --tls-auth-clients MODE   yes (default): require a client certificate;\n"
-               "                            optional: check one if sent; no: never ask\n"
-               "  --notify-keyspace-events FLAGS\n"
-               "                 keyspace notifications, Redis's letters (e.g. KEA; default none)\n"
-               "  --client-output-buffer-limit \"CLASS HARD SOFT SECONDS ...\"\n"
-               "                 output-buffer limits (default \"pubsub 32mb 8mb 60\")\n"
-               "  --help         show this help and exit\n",
-               std::max(1u, std::thread::hardware_concurrency()));
-}
-
-bool parse_number(std::string_view text, long long min, long long max, long long& out) {
-  auto v = kora::core::parse_int64(text);
-  if (!v || *v < min || *v > max) return false;
-  out = *v;
-  return true;
-}
-
-}  // namespace
+#include "options.h"
 
 int main(int argc, char** argv) {
-  kora::server::ServerOptions server_options;
-  kora::core::EngineOptions engine_options;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "kora-cli: %s needs a value\n", name);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    long long n;
-    if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      return 0;
-    } else if (arg == "--port") {
-      const char* v = value("--port");
-      if (!parse_number(v, 0, 65535, n)) {
-        std::fprintf(stderr, "kora-cli: invalid --port '%s'\n", v);
-        return 2;
-      }
-      server_options.port = static_cast<std::uint16_t>(n);
-    } else if (arg == "--workers") {
-      const char* v = value("--workers");
-      if (!parse_number(v, 1, 1024, n)) {
-        std::fprintf(stderr, "kora-cli: invalid --workers '%s' (1..1024)\n", v);
-        return 2;
-      }
-      engine_options.shard_count = static_cast<std::size_t>(n);
-    } else if (arg == "--bind") {
-      server_options.bind = value("--bind");
-    } else if (arg == "--log-level" || arg == "--loglevel") {
-      const char* v = value("--log-level");
-      kora::core::LogLevel level;
-      if (!kora::core::parse_log_level(v, level)) {
-        std::fprintf(stderr, "kora-cli: invalid --log-level '%s' (debug, verbose, notice, warning, nothing)\n", v);
-        return 2;
-      }
-      kora::core::set_log_level(level);
-    } else if (arg == "--logfile") {
-      const char* v = value("--logfile");
-      if (!kora::core::set_log_file(v)) {
-        std::fprintf(stderr, "kora-cli: can't open the log file '%s': %s\n", v, std::strerror(errno));
-        return 2;
-      }
-    } else if (arg == "--password" || arg == "--requirepass") {
-      server_options.password = value("--password");
-    } else if (arg == "--aclfile") {
-      server_options.aclfile = value("--aclfile");
-    } else if (arg == "--user") {
-      server_options.users.emplace_back(value("--user"));
-    } else if (arg == "--unix-socket" || arg == "--unixsocket") {
-      server_options.unix_socket = value("--unix-socket");
-    } else if (arg == "--unixsocketperm") {
-      const char* v = value("--unixsocketperm");
-      char* end = nullptr;
-      unsigned long mode = std::strtoul(v, &end, 8);
-      if (*v == '\0' || *end != '\0' || mode > 0777) {
-        std::fprintf(stderr, "kora-cli: invalid --unixsocketperm '%s' (octal, e.g. 700)\n", v);
-        return 2;
-      }
-      server_options.unix_socket_perm = static_cast<unsigned>(mode);
-    } else if (arg == "--tls-port") {
-      const char* v = value("--tls-port");
-      if (!parse_number(v, 1, 65535, n)) {
-        std::fprintf(stderr, "kora-cli: invalid --tls-port '%s'\n", v);
-        return 2;
-      }
-      server_options.tls_port = static_cast<std::uint16_t>(n);
-    } else if (arg == "--tls-cert-file") {
-      server_options.tls_cert_file = value("--tls-cert-file");
-    } else if (arg == "--tls-key-file") {
-      server_options.tls_key_file = value("--tls-key-file");
-    } else if (arg == "--tls-ca-cert-file") {
-      server_options.tls_ca_cert_file = value("--tls-ca-cert-file");
-    } else if (arg == "--tls-auth-clients") {
-      std::string_view v = value("--tls-auth-clients");
-      if (v != "yes" && v != "no" && v != "optional") {
-        std::fprintf(stderr, "kora-cli: invalid --tls-auth-clients '%s' (yes, no or optional)\n", argv[i]);
-        return 2;
-      }
-      server_options.tls_auth_clients = std::string(v);
-    } else if (arg == "--notify-keyspace-events") {
-      const char* v = value("--notify-keyspace-events");
-      if (auto why = kora::server::set_notify_keyspace_events(v)) {
-        std::fprintf(stderr, "kora-cli: invalid --notify-keyspace-events '%s': %s\n", v, why->c_str());
-        return 2;
-      }
-    } else if (arg == "--client-output-buffer-limit") {
-      const char* v = value("--client-output-buffer-limit");
-      if (auto why = kora::server::set_client_output_buffer_limit(v)) {
-        std::fprintf(stderr, "kora-cli: invalid --client-output-buffer-limit '%s': %s\n", v, why->c_str());
-        return 2;
-      }
-    } else {
-      std::fprintf(stderr, "kora-cli: unknown option '%s'\n\n", argv[i]);
-      usage(stderr);
+  kora::cli::Options options;
+  if (auto exit_code = kora::cli::parse_options(argc, argv, options)) return *exit_code;
+  // CONFIG parameters from the file and the command line, checked as CONFIG
+  // SET checks them, before anything serves.
+  for (const auto& [name, value] : options.config) {
+    if (auto why = kora::server::set_config_parameter(name, value)) {
+      std::fprintf(stderr, "kora-cli: invalid %s '%s': %s\n", name.c_str(), value.c_str(), why->c_str());
       return 2;
     }
   }
+  kora::server::ServerOptions& server_options = options.server;
 
   // Block the stop signals before any thread starts, so that only sigwait below
   // sees them; ignore SIGPIPE from peers that vanish mid-write.
@@ -179,9 +46,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  kora::core::ShardEngine engine(engine_options);
+  kora::core::ShardEngine engine(options.engine);
   kora::server::Server server(engine, server_options);
   server.state().executable = argv[0];
+  server.state().config_file = options.config_file;
   // SHUTDOWN: the same path as a SIGTERM from outside (sigwait below).
   server.state().shutdown_handler = [] { kill(getpid(), SIGTERM); };
   auto started = server.start();

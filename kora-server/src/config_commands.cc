@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "kora/server/config_settings.h"
 #include "kora/core/glob.h"
 #include "kora/core/object.h"
 #include "kora/core/numbers.h"
@@ -161,6 +162,73 @@ void config_get(CommandContext& ctx) {
   }
 }
 
+// A validated CONFIG SET: the changes of every parameter, applied together
+// once all of them are valid.
+struct ConfigChanges {
+  std::vector<std::pair<const ConfigParam*, std::int64_t>> numbers;
+  std::vector<std::pair<const ConfigParam*, std::string>> custom;
+  std::optional<std::vector<double>> percentiles;
+
+  bool has(const ConfigParam* p) const {
+    for (const auto& u : numbers) {
+      if (u.first == p) return true;
+    }
+    for (const auto& u : custom) {
+      if (u.first == p) return true;
+    }
+    return false;
+  }
+  void apply() {
+    for (const auto& [p, v] : numbers) p->value->store(v, std::memory_order_relaxed);
+    for (const auto& [p, text] : custom) p->custom->apply(text);
+    if (percentiles) StatsConfig::instance().set_percentiles(std::move(*percentiles));
+  }
+};
+
+// Checks `value` for parameter `p` and adds its change; the reason it is
+// refused otherwise (Redis's CONFIG SET texts).
+std::optional<std::string> check_value(const ConfigParam* p, std::string_view value, ConfigChanges& changes) {
+  if (p->kind == ConfigParam::Kind::kCustom) {
+    if (auto why = p->custom->check(value)) return why;
+    changes.custom.emplace_back(p, std::string(value));
+    return std::nullopt;
+  }
+  if (p->kind == ConfigParam::Kind::kPercentiles) {
+    auto list = parse_percentiles(value);
+    if (!list.ok()) return list.error().message;
+    changes.percentiles = std::move(*list);
+    return std::nullopt;
+  }
+  if (!p->value) {
+    // A fact of this build (no snapshots, no AOF, no memory limit yet):
+    // setting it to what it already is changes nothing and succeeds (test
+    // suites disable snapshots with `save ""`); anything else would be
+    // accepted and ignored, so it fails.
+    if (value == p->fixed_text) return std::nullopt;
+    return std::string("can't set immutable config");
+  }
+  if (p->kind == ConfigParam::Kind::kBool) {
+    if (!iequals(value, "yes") && !iequals(value, "no")) return std::string("argument must be 'yes' or 'no'");
+    changes.numbers.emplace_back(p, iequals(value, "yes") ? 1 : 0);
+    return std::nullopt;
+  }
+  const auto range_error = [p] {
+    return "argument must be between " + std::to_string(p->min) + " and " + std::to_string(p->max) + " inclusive";
+  };
+  if (p->kind == ConfigParam::Kind::kMemory) {
+    auto m = parse_memory(value);
+    if (!m) return std::string("argument must be a memory value");
+    if (*m < static_cast<std::uint64_t>(p->min) || *m > static_cast<std::uint64_t>(p->max)) return range_error();
+    changes.numbers.emplace_back(p, static_cast<std::int64_t>(*m));
+    return std::nullopt;
+  }
+  auto v = to_int(value);
+  if (!v) return std::string("argument couldn't be parsed into an integer");
+  if (*v < p->min || *v > p->max) return range_error();
+  changes.numbers.emplace_back(p, *v);
+  return std::nullopt;
+}
+
 // CONFIG SET parameter value [parameter value ...]: all or nothing.
 void config_set(CommandContext& ctx) {
   if (ctx.argv.size() % 2 != 0) return ctx.error(Errc::kWrongArity);
@@ -170,67 +238,16 @@ void config_set(CommandContext& ctx) {
     detail += why;
     ctx.reply.error(core::error_message(Errc::kConfigSetFailed, detail));
   };
-  std::vector<std::pair<const ConfigParam*, std::int64_t>> updates;
-  std::vector<std::pair<const ConfigParam*, std::string_view>> custom_updates;
-  std::optional<std::vector<double>> percentiles;
+  ConfigChanges changes;
   for (std::size_t i = 2; i + 1 < ctx.argv.size(); i += 2) {
     const ConfigParam* p = find_param(ctx.argv[i]);
     if (!p) {
       return ctx.reply.error(core::error_message(Errc::kConfigSetUnknown, ctx.argv[i]));
     }
-    for (const auto& u : updates) {
-      if (u.first == p && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
-    }
-    for (const auto& u : custom_updates) {
-      if (u.first == p && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
-    }
-    if (p->kind == ConfigParam::Kind::kCustom) {
-      if (auto why = p->custom->check(ctx.argv[i + 1])) return failed(ctx.argv[i], *why);
-      custom_updates.emplace_back(p, ctx.argv[i + 1]);
-      continue;
-    }
-    if (p->kind == ConfigParam::Kind::kPercentiles) {
-      auto list = parse_percentiles(ctx.argv[i + 1]);
-      if (!list.ok()) return failed(ctx.argv[i], list.error().message);
-      percentiles = std::move(*list);
-      continue;
-    }
-    if (!p->value) {
-      // A fact of this build (no snapshots, no AOF, no memory limit yet):
-      // setting it to what it already is changes nothing and succeeds (test
-      // suites disable snapshots with `save ""`); anything else would be
-      // accepted and ignored, so it fails.
-      if (ctx.argv[i + 1] == p->fixed_text) continue;
-      return failed(ctx.argv[i], "can't set immutable config");
-    }
-    if (p->kind == ConfigParam::Kind::kBool) {
-      if (!iequals(ctx.argv[i + 1], "yes") && !iequals(ctx.argv[i + 1], "no")) {
-        return failed(ctx.argv[i], "argument must be 'yes' or 'no'");
-      }
-      updates.emplace_back(p, iequals(ctx.argv[i + 1], "yes") ? 1 : 0);
-      continue;
-    }
-    if (p->kind == ConfigParam::Kind::kMemory) {
-      auto m = parse_memory(ctx.argv[i + 1]);
-      if (!m) return failed(ctx.argv[i], "argument must be a memory value");
-      if (*m < static_cast<std::uint64_t>(p->min) || *m > static_cast<std::uint64_t>(p->max)) {
-        return failed(ctx.argv[i], "argument must be between " + std::to_string(p->min) + " and " +
-                                       std::to_string(p->max) + " inclusive");
-      }
-      updates.emplace_back(p, static_cast<std::int64_t>(*m));
-      continue;
-    }
-    auto v = to_int(ctx.argv[i + 1]);
-    if (!v) return failed(ctx.argv[i], "argument couldn't be parsed into an integer");
-    if (*v < p->min || *v > p->max) {
-      return failed(ctx.argv[i], "argument must be between " + std::to_string(p->min) + " and " +
-                                     std::to_string(p->max) + " inclusive");
-    }
-    updates.emplace_back(p, *v);
+    if (changes.has(p) && iequals(ctx.argv[i], p->name)) return failed(ctx.argv[i], "duplicate parameter");
+    if (auto why = check_value(p, ctx.argv[i + 1], changes)) return failed(ctx.argv[i], *why);
   }
-  for (const auto& [p, v] : updates) p->value->store(v, std::memory_order_relaxed);
-  for (const auto& [p, text] : custom_updates) p->custom->apply(text);
-  if (percentiles) StatsConfig::instance().set_percentiles(std::move(*percentiles));
+  changes.apply();
   ctx.reply.ok();
 }
 
@@ -268,5 +285,16 @@ const std::array kConfigCommands = {
 }  // namespace
 
 std::span<const CommandSpec> config_commands() { return kConfigCommands; }
+
+std::optional<std::string> set_config_parameter(std::string_view name, std::string_view value) {
+  const ConfigParam* p = find_param(name);
+  if (!p) return std::string("unknown parameter");
+  ConfigChanges changes;
+  if (auto why = check_value(p, value, changes)) return why;
+  changes.apply();
+  return std::nullopt;
+}
+
+bool is_config_parameter(std::string_view name) { return find_param(name) != nullptr; }
 
 }  // namespace kora::server

@@ -1,6 +1,7 @@
 """Process lifecycle: the banner, clean exit on SIGTERM/SIGINT (also with busy and
 half-way clients connected). Each test owns its server."""
 
+import os
 import re
 import signal
 import socket
@@ -176,3 +177,46 @@ def test_logfile_and_log_level(tmp_path):
         srv.cleanup_files()
     text = quiet.read_text()
     assert "Ready to accept connections" not in text and "DEBUG LOG: kept" in text
+
+
+EXAMPLE_TOML = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "kora.toml")
+
+
+def test_example_config_file_loads(tmp_path):
+    """examples/kora.toml, documenting every key, starts a server; flags override it."""
+    srv = servers.start_kora(1, extra_args=["--config", EXAMPLE_TOML, "--hz", "20"])
+    try:
+        c = make_client(srv.port)
+        assert c.config_get("hash-max-listpack-entries") == {"hash-max-listpack-entries": "128"}
+        assert c.config_get("hz") == {"hz": "20"}  # the flag wins over the file
+        info = c.info("server")
+        assert info["config_file"] == os.path.realpath(EXAMPLE_TOML) or info["config_file"].endswith("kora.toml")
+        assert info["shards"] == 1  # --workers from the harness overrides workers = 2
+    finally:
+        assert srv.terminate() == 0
+        srv.cleanup_files()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("port = 6379\nprot = 7\n", "bad.toml:2: unknown key 'prot'"),
+    ("port = \"x\"\n", "bad.toml:1: 'port' must be an integer"),
+    ("workers = 0\n", "bad.toml:1: 'workers' must be between 1 and 1024"),
+    ("[config]\nhz = -1\n", "bad.toml:2: config 'hz' argument must be between 0 and 2147483647 inclusive"),
+    ("[config]\nno-such-parameter = 1\n", "bad.toml:2: unknown CONFIG parameter 'no-such-parameter'"),
+    ("port = [\n", "bad.toml:1"),
+])
+def test_config_file_errors_name_key_and_line(tmp_path, text, message):
+    import subprocess
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    r = subprocess.run([servers.KORA_CLI, "--config", str(bad)], capture_output=True, timeout=30)
+    assert r.returncode == 2
+    assert message in r.stderr.decode(), r.stderr
+
+
+def test_flags_errors_and_config_flags():
+    import subprocess
+    for args, message in ((["--port", "x"], "invalid --port 'x'"), (["--nosuch", "1"], "unknown option '--nosuch'"),
+                          (["--hz", "-5"], "invalid hz '-5'")):
+        r = subprocess.run([servers.KORA_CLI, *args], capture_output=True, timeout=30)
+        assert r.returncode == 2 and message in r.stderr.decode(), (args, r.stderr)
