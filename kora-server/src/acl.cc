@@ -167,6 +167,28 @@ int AclCommands::resolve(const CommandSpec& spec, std::span<const std::string_vi
 
 unsigned AclCommands::key_access(const CommandSpec& spec, std::span<const std::string_view> argv,
                                  std::uint32_t pos) const {
+  // The two commands whose key access depends on their options (Redis's
+  // VARIABLE_FLAGS key specs): SET reads only with GET; BITFIELD writes only
+  // with SET / INCRBY (or a malformed list, assumed to write).
+  if (spec.name == "set") {
+    for (std::size_t i = 3; i < argv.size(); ++i) {
+      if (iequals(argv[i], "get")) return kAclKeyRead | kAclKeyWrite;
+    }
+    return kAclKeyWrite;
+  }
+  if (spec.name == "bitfield") {
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+      const std::size_t rem = argv.size() - i - 1;
+      if (iequals(argv[i], "get") && rem >= 2) {
+        i += 2;
+      } else if (iequals(argv[i], "overflow") && rem >= 1) {
+        i += 1;
+      } else {
+        return kAclKeyRead | kAclKeyWrite;  // SET / INCRBY, or a syntax error
+      }
+    }
+    return kAclKeyRead;
+  }
   const CommandFact* fact = find_fact(spec.name);
   if (fact && fact->nspecs > 0) {
     const int argc = static_cast<int>(argv.size());

@@ -151,6 +151,12 @@ TEST_CASE("ACL key checks with read/write patterns", "[acl]") {
   AclUser w = user_with({"+@all", "%W~write*"});
   CHECK(check(w, {"lpush", "writelist", "1"}).result == AclResult::kOk);  // LPUSH only inserts
   CHECK(check(w, {"get", "writestr"}).result == AclResult::kDeniedKey);
+  // SET reads only with GET; BITFIELD writes only with SET / INCRBY.
+  CHECK(check(w, {"set", "writestr", "v"}).result == AclResult::kOk);
+  CHECK(check(w, {"set", "writestr", "v", "get"}).result == AclResult::kDeniedKey);
+  CHECK(check(r, {"bitfield", "readstr", "get", "u4", "0"}).result == AclResult::kOk);
+  CHECK(check(r, {"bitfield", "readstr", "get", "u4", "0", "set", "u4", "0", "1"}).result == AclResult::kDeniedKey);
+  CHECK(check(w, {"bitfield", "writestr", "incrby", "u4", "0", "1"}).result == AclResult::kDeniedKey);
   AclUser rw = user_with({"+@all", "%R~read*", "%W~write*"});
   CHECK(check(rw, {"copy", "read", "write"}).result == AclResult::kOk);  // source read, destination written
   CHECK(check(rw, {"copy", "write", "read"}).result == AclResult::kDeniedKey);
