@@ -208,9 +208,12 @@ class AclRegistry {
 };
 
 // A connection's authentication state. Owned by its ClientState; touched by the
-// connection's worker, except `disconnect`, which any thread may call.
+// connection's worker, except `disconnect` and `revoked`, which any thread may
+// use, and `username`/`incarnation`, which the registry reads under `mu` (the
+// worker writes them under `mu`, and reads them without it).
 struct AclClient {
   std::shared_ptr<const AclUser> user;  // refreshed when the registry changes
+  std::mutex mu;
   std::string username = "default";
   std::uint64_t incarnation = 0;
   std::uint64_t version = 0;
