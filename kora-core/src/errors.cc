@@ -375,6 +375,10 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Command '" + a + "' not found";
     case Errc::kExecAbortBecause:
       return "EXECABORT Transaction discarded because of: " + a;
+    case Errc::kSortByAcl:
+      return "ERR BY option of SORT denied due to insufficient ACL permissions.";
+    case Errc::kSortGetAcl:
+      return "ERR GET option of SORT denied due to insufficient ACL permissions.";
   }
   return "ERR unknown error";
 }

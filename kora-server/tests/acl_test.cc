@@ -167,6 +167,21 @@ TEST_CASE("ACL key checks with read/write patterns", "[acl]") {
   CHECK(check(sel, {"get", "read1"}).result == AclResult::kOk);
   CHECK(check(sel, {"lpush", "write1", "x"}).result == AclResult::kOk);
   CHECK(check(sel, {"copy", "read1", "write1"}).result == AclResult::kDeniedKey);
+  // A subcommand's key specs: MEMORY USAGE needs no particular access.
+  CHECK(check(w, {"memory", "usage", "writestr"}).result == AclResult::kOk);
+  CHECK(check(r, {"memory", "usage", "readstr"}).result == AclResult::kOk);
+  CHECK(check(r, {"memory", "usage", "other"}).result == AclResult::kDeniedKey);
+  // SORT reads its key and writes STORE's destination.
+  CHECK(check(rw, {"sort", "read", "store", "write"}).result == AclResult::kOk);
+  CHECK(check(rw, {"sort", "read", "store", "read"}).result == AclResult::kDeniedKey);
+  CHECK(check(rw, {"sort", "write", "store", "write"}).result == AclResult::kDeniedKey);
+  // SORT BY/GET patterns need read access to every key.
+  const CommandSpec& sort = *CommandTable::instance().find("sort");
+  std::vector<std::string_view> by{"sort", "mylist", "by", "v*"};
+  CHECK_FALSE(acl_full_read_access(user_with({"(+sort ~mylist ~v*)"}), sort, by));
+  CHECK_FALSE(acl_full_read_access(user_with({"(+sort ~mylist %W~*)"}), sort, by));
+  CHECK(acl_full_read_access(user_with({"(+sort ~mylist %R~*)"}), sort, by));
+  CHECK(acl_full_read_access(user_with({"+sort", "allkeys"}), sort, by));
   // The most relevant denial: a key beats a command.
   AclUser mix = user_with({"on", "(+set ~s*)"});
   CHECK(check(mix, {"set", "x", "1"}).result == AclResult::kDeniedKey);

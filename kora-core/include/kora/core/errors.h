@@ -173,6 +173,8 @@ enum class Errc : unsigned char {
   kAclNoSuchUser,   // ERR User '<name>' not found
   kAclNoSuchCommand,  // ERR Command '<name>' not found
   kExecAbortBecause,  // EXECABORT Transaction discarded because of: <error> (EXEC itself refused)
+  kSortByAcl,         // ERR BY option of SORT denied due to insufficient ACL permissions.
+  kSortGetAcl,        // ERR GET option of SORT denied due to insufficient ACL permissions.
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
