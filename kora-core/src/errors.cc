@@ -419,6 +419,10 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
     case Errc::kReplicaKeyspace:
       return "ERR Replica can't interact with the keyspace";
+    case Errc::kSortByAcl:
+      return "ERR BY option of SORT denied due to insufficient ACL permissions.";
+    case Errc::kSortGetAcl:
+      return "ERR GET option of SORT denied due to insufficient ACL permissions.";
   }
   return "ERR unknown error";
 }

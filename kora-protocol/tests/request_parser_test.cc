@@ -89,3 +89,26 @@ TEST_CASE("empty frames are skipped") {
   CHECK(p.parse("\r\n", argv, consumed) == Status::kEmpty);
   CHECK(consumed == 2);
 }
+
+TEST_CASE("unauthenticated clients are limited to small frames, as Redis") {
+  RequestParser parser;
+  std::vector<std::string_view> argv;
+  std::size_t consumed = 0;
+  parser.set_unauthenticated(true);
+  // Refused from the count line alone: nothing after it needs to arrive.
+  CHECK(parser.parse("*11\r\n", argv, consumed) == Status::kError);
+  CHECK(parser.error() == "ERR Protocol error: unauthenticated multibulk length");
+  CHECK(parser.parse("*1\r\n$16385\r\n", argv, consumed) == Status::kError);
+  CHECK(parser.error() == "ERR Protocol error: unauthenticated bulk length");
+  CHECK(parser.bytes_hint() == 0);
+  // At the limits: accepted.
+  std::string big(16384, 'x');
+  std::string frame = "*2\r\n$4\r\nAUTH\r\n$16384\r\n" + big + "\r\n";
+  CHECK(parser.parse(frame, argv, consumed) == Status::kCommand);
+  CHECK(argv[1].size() == 16384);
+  CHECK(parser.parse("*10\r\n", argv, consumed) == Status::kNeedMore);
+  // Authenticated: the ordinary limits.
+  parser.set_unauthenticated(false);
+  CHECK(parser.parse("*100\r\n", argv, consumed) == Status::kNeedMore);
+  CHECK(parser.parse("*1\r\n$100000\r\n", argv, consumed) == Status::kNeedMore);
+}

@@ -167,7 +167,30 @@ int AclCommands::resolve(const CommandSpec& spec, std::span<const std::string_vi
 
 unsigned AclCommands::key_access(const CommandSpec& spec, std::span<const std::string_view> argv,
                                  std::uint32_t pos) const {
-  const CommandFact* fact = find_fact(spec.name);
+  // The two commands whose key access depends on their options (Redis's
+  // VARIABLE_FLAGS key specs): SET reads only with GET; BITFIELD writes only
+  // with SET / INCRBY (or a malformed list, assumed to write).
+  if (spec.name == "set") {
+    for (std::size_t i = 3; i < argv.size(); ++i) {
+      if (iequals(argv[i], "get")) return kAclKeyRead | kAclKeyWrite;
+    }
+    return kAclKeyWrite;
+  }
+  if (spec.name == "bitfield") {
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+      const std::size_t rem = argv.size() - i - 1;
+      if (iequals(argv[i], "get") && rem >= 2) {
+        i += 2;
+      } else if (iequals(argv[i], "overflow") && rem >= 1) {
+        i += 1;
+      } else {
+        return kAclKeyRead | kAclKeyWrite;  // SET / INCRBY, or a syntax error
+      }
+    }
+    return kAclKeyRead;
+  }
+  // A subcommand's own key specs (MEMORY USAGE key), else the command's.
+  const CommandFact* fact = find_fact(entries_[static_cast<std::size_t>(resolve(spec, argv))].fullname);
   if (fact && fact->nspecs > 0) {
     const int argc = static_cast<int>(argv.size());
     const int p = static_cast<int>(pos);
@@ -179,7 +202,10 @@ unsigned AclCommands::key_access(const CommandSpec& spec, std::span<const std::s
         return static_cast<unsigned>(k.access);
       }
     }
-    for (int i = 0; i < fact->nspecs; ++i) {
+    // A key found by keyword (SORT's STORE, GEORADIUS's STORE/STOREDIST,
+    // XREAD's STREAMS): the last keyword spec, which is the destination's when
+    // a command has several (SORT: BY/GET patterns, then STORE).
+    for (int i = fact->nspecs - 1; i >= 0; --i) {
       if (fact->specs[i].begin < 0) return static_cast<unsigned>(fact->specs[i].access);
     }
   }
@@ -671,6 +697,22 @@ AclVerdict acl_check_command(const AclUser& user, const CommandSpec& spec,
   v.result = relevant;
   v.argpos = last_idx;
   return v;
+}
+
+bool acl_full_read_access(const AclUser& user, const CommandSpec& spec,
+                          std::span<const std::string_view> argv) {
+  const int id = AclCommands::instance().resolve(spec, argv);
+  std::vector<std::uint32_t> keys;
+  bool keys_found = false;
+  for (const AclSelector& s : user.selectors) {
+    std::size_t idx = 0;
+    if (check_selector(s, spec, id, argv, idx, keys, keys_found) != AclResult::kOk) continue;
+    if (s.allkeys) return true;
+    for (const AclKeyPattern& k : s.keys) {
+      if ((k.flags & kAclKeyRead) && k.pattern == "*") return true;
+    }
+  }
+  return false;
 }
 
 AclVerdict acl_check_channels(const AclUser& user, std::string_view spec_name,

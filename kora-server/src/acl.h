@@ -144,6 +144,12 @@ struct AclVerdict {
 AclVerdict acl_check_command(const AclUser& user, const CommandSpec& spec,
                              std::span<const std::string_view> argv);
 
+// Whether one selector of `user` allows argv and reads every key (allkeys,
+// `~*` or `%R~*`): what SORT's BY and GET patterns need, since they read keys
+// argv does not name (Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess).
+bool acl_full_read_access(const AclUser& user, const CommandSpec& spec,
+                          std::span<const std::string_view> argv);
+
 // The channel check alone, for the pub/sub commands: PUBLISH / SPUBLISH
 // (argv[1]), SUBSCRIBE / SSUBSCRIBE (every argument, matched against the
 // user's channel patterns) and PSUBSCRIBE (every argument, compared literally
@@ -208,9 +214,12 @@ class AclRegistry {
 };
 
 // A connection's authentication state. Owned by its ClientState; touched by the
-// connection's worker, except `disconnect`, which any thread may call.
+// connection's worker, except `disconnect` and `revoked`, which any thread may
+// use, and `username`/`incarnation`, which the registry reads under `mu` (the
+// worker writes them under `mu`, and reads them without it).
 struct AclClient {
   std::shared_ptr<const AclUser> user;  // refreshed when the registry changes
+  std::mutex mu;
   std::string username = "default";
   std::uint64_t incarnation = 0;
   std::uint64_t version = 0;

@@ -2,6 +2,7 @@
 #include "acl_gate.h"
 
 #include "acl.h"
+#include "args.h"
 #include "kora/core/errors.h"
 
 namespace kora::server {
@@ -33,6 +34,40 @@ void log_denial(ClientState& client, const CommandSpec& spec, std::span<const st
   AclLog::instance().add(std::move(e));
 }
 
+// SORT's BY (with a '*') and GET patterns read keys argv does not name: they
+// need a user that may read every key. Scans the options as SORT parses them
+// and stops where SORT would report a syntax error (its handler does).
+bool sort_patterns_denied(const AclUser& user, const CommandSpec& spec,
+                          std::span<const std::string_view> argv, std::string& error) {
+  const bool readonly = spec.name == "sort_ro";
+  for (std::size_t j = 2; j < argv.size(); ++j) {
+    const std::size_t left = argv.size() - j - 1;
+    std::string_view a = argv[j];
+    if (iequals(a, "asc") || iequals(a, "desc") || iequals(a, "alpha")) continue;
+    if (iequals(a, "limit") && left >= 2) {
+      if (!to_int(argv[j + 1]) || !to_int(argv[j + 2])) return false;
+      j += 2;
+    } else if (!readonly && iequals(a, "store") && left >= 1) {
+      ++j;
+    } else if (iequals(a, "by") && left >= 1) {
+      if (argv[j + 1].find('*') != std::string_view::npos && !acl_full_read_access(user, spec, argv)) {
+        error = core::error_message(core::Errc::kSortByAcl);
+        return true;
+      }
+      ++j;
+    } else if (iequals(a, "get") && left >= 1) {
+      if (!acl_full_read_access(user, spec, argv)) {
+        error = core::error_message(core::Errc::kSortGetAcl);
+        return true;
+      }
+      ++j;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool acl_auth_required(const ClientState& client) {
@@ -51,7 +86,12 @@ GateVerdict acl_gate(ClientState& client, const CommandSpec& spec, std::span<con
   }
   if (acl.user->unrestricted()) return GateVerdict::kRun;
   const AclVerdict v = acl_check_command(*acl.user, spec, argv);
-  if (v.result == AclResult::kOk) return GateVerdict::kRun;
+  if (v.result == AclResult::kOk) {
+    if ((spec.name == "sort" || spec.name == "sort_ro") && sort_patterns_denied(*acl.user, spec, argv, error)) {
+      return GateVerdict::kReject;
+    }
+    return GateVerdict::kRun;
+  }
   log_denial(client, spec, argv, v, in_multi);
   switch (v.result) {
     case AclResult::kDeniedKey:

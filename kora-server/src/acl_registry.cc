@@ -287,8 +287,15 @@ void AclRegistry::close_revoked(const Users& users) {
   for (const auto& weak : clients_) {
     auto c = weak.lock();
     if (!c) continue;
-    auto it = users.find(c->username);
-    if (it != users.end() && it->second->incarnation == c->incarnation) continue;
+    std::string name;
+    std::uint64_t incarnation;
+    {
+      std::lock_guard client_lock(c->mu);
+      name = c->username;
+      incarnation = c->incarnation;
+    }
+    auto it = users.find(name);
+    if (it != users.end() && it->second->incarnation == incarnation) continue;
     c->revoked.store(true, std::memory_order_release);
     if (c->disconnect) c->disconnect();
   }
@@ -315,8 +322,11 @@ bool acl_authenticate(ClientState& client, std::string_view username, std::strin
   auto user = AclRegistry::instance().find(username);
   if (user && user->enabled && (user->nopass || user->password_matches(password))) {
     acl.user = user;
-    acl.username = user->name;
-    acl.incarnation = user->incarnation;
+    {
+      std::lock_guard lock(acl.mu);
+      acl.username = user->name;
+      acl.incarnation = user->incarnation;
+    }
     acl.version = AclRegistry::instance().version();
     acl.authenticated = true;
     return true;

@@ -63,7 +63,7 @@ def free_port():
 
 
 def ping(port, timeout=1.0):
-    """True if a PING on a fresh connection gets +PONG within `timeout`."""
+    """True if a PING on a fresh connection gets +PONG (or -NOAUTH) within `timeout`."""
     try:
         with socket.create_connection((HOST, port), timeout=timeout) as s:
             s.settimeout(timeout)
@@ -75,7 +75,8 @@ def ping(port, timeout=1.0):
                 if not chunk:
                     break
                 data += chunk
-            return data == b"+PONG\r\n"
+            # A server that requires AUTH (--password) answers too: it is up.
+            return data == b"+PONG\r\n" or data.startswith(b"-NOAUTH")
     except OSError:
         return False
 

@@ -193,6 +193,8 @@ enum class Errc : unsigned char {
   kCachingYesNotOptin,  // ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.
   kCachingNoNotOptout,  // ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.
   kReplicaKeyspace,  // ERR Replica can't interact with the keyspace (a MONITOR client)
+  kSortByAcl,         // ERR BY option of SORT denied due to insufficient ACL permissions.
+  kSortGetAcl,        // ERR GET option of SORT denied due to insufficient ACL permissions.
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
