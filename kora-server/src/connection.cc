@@ -229,8 +229,8 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
       client_.qbuf_free = in_.size() - in_end_;
       client_.obl = out_.size();
       client_.oll = slots_.size();
-      client_.omem = out_.capacity() + wbuf_.capacity();
-      client_.tot_mem = in_.capacity() + client_.omem;
+      client_.omem = out_.size() + wbuf_.size();
+      client_.tot_mem = in_.capacity() + out_.capacity() + wbuf_.capacity();
     }
     call_command(*spec, argv, engine_.shard(worker_), e, immediate_reply());
     if (client_.close_after_reply) close_after_flush_ = true;

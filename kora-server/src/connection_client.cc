@@ -178,8 +178,8 @@ void Connection::update_snapshot(std::string_view cmd) {
   s.qbuf_free = in_.size() - in_end_;
   s.obl = out_.size();
   s.oll = slots_.size();
-  s.omem = out_.capacity() + wbuf_.capacity();
-  s.tot_mem = in_.capacity() + s.omem;
+  s.omem = out_.size() + wbuf_.size();
+  s.tot_mem = in_.capacity() + out_.capacity() + wbuf_.capacity();
 }
 
 }  // namespace kora::server
