@@ -42,4 +42,8 @@ extern const CustomConfig kTlsCertFileConfig;
 extern const CustomConfig kTlsKeyFileConfig;
 extern const CustomConfig kTlsCaCertFileConfig;
 extern const CustomConfig kTlsAuthClientsConfig;
+extern const CustomConfig kTlsProtocolsConfig;
+extern const CustomConfig kTlsCiphersConfig;
+extern const CustomConfig kTlsCiphersuitesConfig;
+extern const CustomConfig kTlsPreferServerCiphersConfig;
 }  // namespace kora::server
