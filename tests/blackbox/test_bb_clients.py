@@ -256,7 +256,7 @@ def test_client_misc_subcommands(r):
         r.execute_command("CLIENT", "NO-EVICT", "maybe")
     assert r.execute_command("CLIENT", "GETREDIR") == -1
     help_lines = r.execute_command("CLIENT", "HELP")
-    assert help_lines[0].startswith(b"CLIENT <subcommand>") and help_lines[-1] == b"    Print this help."
+    assert help_lines[0].startswith(b"CLIENT <subcommand>") and help_lines[-1] == b"    Prints this help."
     with pytest.raises(redis.ResponseError, match="unknown subcommand 'NOPE'. Try CLIENT HELP."):
         r.execute_command("CLIENT", "NOPE")
     with pytest.raises(redis.ResponseError, match=r"wrong number of arguments for 'client\|kill'"):
