@@ -232,6 +232,7 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
       client_.omem = out_.size() + wbuf_.size();
       client_.tot_mem = in_.capacity() + out_.capacity() + wbuf_.capacity();
     }
+    const auto who = client_.identity;  // alive until the run ends: SETNAME/TRACKING replace it
     call_command(*spec, argv, engine_.shard(worker_), e, immediate_reply());
     if (client_.close_after_reply) close_after_flush_ = true;
     return;
@@ -475,6 +476,7 @@ void Connection::run_transaction() {
   Transaction& tx = *tx_;
   std::string reply;
   bool blocked = false;
+  const auto who = client_.identity;  // alive until the run ends: SETNAME/TRACKING replace it
   begin_transaction_feed(engine_, tx.shards);
   if (tx.exec) {
     // EXEC itself is counted on this worker's shard, which it holds.

@@ -15,6 +15,7 @@
 #include "kora/server/server_state.h"
 #include "blocking.h"
 #include "client_commands.h"
+#include "client_registry.h"
 #include "tracking.h"
 #include "server_shard.h"
 
@@ -448,7 +449,8 @@ void info_command(CommandContext& ctx) {
     if (!text.empty()) text += "\r\n";
     text += "# Clients\r\n";
     line("connected_clients", std::to_string(server->connected_clients.load()));
-    line("blocked_clients", std::to_string(server->blocked_clients()));
+    line("blocked_clients", std::to_string(static_cast<std::int64_t>(server->blocked_clients()) +
+                                           (server->clients ? server->clients->paused_clients() : 0)));
     line("tracking_clients", std::to_string(Tracking::instance().clients()));
   }
   if (wants(argv, "stats", true)) {
