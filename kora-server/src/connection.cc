@@ -532,6 +532,7 @@ void Connection::queue_remote(core::ShardId shard, const CommandSpec& spec,
   call.resp = client_.resp;
   call.slot = slot;
   call.blocker = std::move(blocker);
+  call.who = client_.identity;
   std::size_t total = 0;
   for (auto a : argv) total += a.size();
   call.data.reserve(total);
@@ -560,7 +561,7 @@ void Connection::send_batches() {
           off += len;
         }
         results[i].slot = c.slot;
-        CallEnv env{engine, &self->state_, c.db, c.resp, nullptr, who.get()};
+        CallEnv env{engine, &self->state_, c.db, c.resp, nullptr, c.who ? c.who.get() : who.get()};
         env.blocker = std::move(c.blocker);
         results[i].blocked =
             call_command(*c.spec, argv, engine.shard(s), env, results[i].reply) == CallStatus::kBlocked;
