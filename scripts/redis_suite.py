@@ -15,6 +15,7 @@ DEBUG RELOAD are outside what Kora serves yet).
 
     scripts/redis_suite.py --download --units unit/type/zset,unit/type/set --workers 2
     scripts/redis_suite.py --redis-src ~/redis-7.0.15 --units unit/type/zset -v
+    scripts/redis_suite.py --redis-src ~/redis-7.0.15 --units unit/tls --tls   # over TLS (tcl-tls)
 """
 
 import argparse
@@ -67,11 +68,49 @@ def private_copy(src, tmp):
     return dst
 
 
-def run_unit(suite, unit, kora, workers, tags, timeout, verbose):
-    srv = servers.start_kora(workers, binary=kora)
+def make_test_certs(suite):
+    """tests/tls/{ca,server,client}.{crt,key} as Redis's utils/gen-test-certs.sh makes them
+    (the suite's --tls mode reads them), made with the openssl tool."""
+    d = os.path.join(suite, "tests", "tls")
+    os.makedirs(d, exist_ok=True)
+
+    def ssl(*a):
+        subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+
+    ssl("req", "-x509", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/O=Kora Test/CN=Certificate Authority")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for name in ("server", "client"):
+        ssl("req", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+            "-subj", f"/O=Kora Test/CN={name}")
+        ssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", f"{name}.crt", "-days", "2", "-extfile", "ext.cnf")
+    return d
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind((servers.HOST, 0))
+        return s.getsockname()[1]
+
+
+def run_unit(suite, unit, kora, workers, tags, timeout, verbose, tls=False):
+    extra = []
+    if tls:
+        # The suite talks TLS to the port it is given: kora-cli serves TLS on its
+        # own port (the plain port stays for the harness's liveness checks).
+        d = make_test_certs(suite)
+        tls_port = free_port()
+        extra = ["--tls-port", str(tls_port), "--tls-cert-file", os.path.join(d, "server.crt"),
+                 "--tls-key-file", os.path.join(d, "server.key"), "--tls-ca-cert-file", os.path.join(d, "ca.crt")]
+    srv = servers.KoraServer(workers, binary=kora, extra_args=extra).start()
     try:
-        argv = ["./runtest", "--host", servers.HOST, "--port", str(srv.port), "--single", unit,
+        argv = ["./runtest", "--host", servers.HOST, "--port", str(tls_port if tls else srv.port), "--single", unit,
                 "--clients", "1", "--timeout", str(timeout)]
+        if tls:
+            argv.append("--tls")
         for t in tags:
             argv += ["--tags", t]
         try:
@@ -108,6 +147,9 @@ def main():
     ap.add_argument("--tags", default="-needs:repl,-needs:debug", help="runtest --tags filters, comma-separated")
     ap.add_argument("--timeout", type=int, default=600, help="runtest --timeout per unit, seconds")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the suite's own output")
+    ap.add_argument("--tls", action="store_true",
+                    help="run the units over TLS (runtest --tls; needs tcl-tls and openssl): test "
+                         "certificates are made in the suite's tests/tls, kora-cli serves TLS on its own port")
     args = ap.parse_args()
     src = args.redis_src or (fetch_suite() if args.download else None)
     if not src:
@@ -120,7 +162,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         suite = private_copy(src, tmp)
         for unit in [u for u in args.units.split(",") if u]:
-            counts, failures = run_unit(suite, unit, kora, args.workers, tags, args.timeout, args.verbose)
+            counts, failures = run_unit(suite, unit, kora, args.workers, tags, args.timeout, args.verbose,
+                                        tls=args.tls)
             rows.append((unit, counts))
             all_failures += [f"{unit}: {f}" for f in failures]
             print(f"# {unit}: {counts}", file=sys.stderr)

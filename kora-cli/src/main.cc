@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   }
   std::printf("kora-cli: listening on %s:%u with %zu workers\n", server_options.bind.c_str(),
               static_cast<unsigned>(server.port()), engine.shard_count());
+  if (server_options.tls_port != 0) std::printf("kora-cli: TLS on port %u\n", static_cast<unsigned>(server_options.tls_port));
+  if (!server_options.unix_socket.empty()) std::printf("kora-cli: Unix socket %s\n", server_options.unix_socket.c_str());
   std::fflush(stdout);
   kora::core::log(kora::core::LogLevel::kNotice, "Kora %s (Redis %s compatible), pid %d, port %u, %zu workers, config file '%s'",
                   "0.1.0", "7.0.15", static_cast<int>(getpid()), static_cast<unsigned>(server.port()),

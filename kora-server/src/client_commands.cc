@@ -503,7 +503,7 @@ void client_help(CommandContext& ctx) {
               "NO-EVICT (ON|OFF)",
               "    Protect current client connection from eviction.",
               "HELP",
-              "    Print this help."});
+              "    Prints this help."});
 }
 
 namespace {

@@ -108,6 +108,10 @@ class ClientRegistry {
   std::int64_t pause_end_ms() const { return pause_until_.load(std::memory_order_acquire); }
   // A paused client remembers itself so that UNPAUSE can resume it at once.
   void wait_for_unpause(std::uint64_t id);
+  // Clients waiting for a pause to end (INFO blocked_clients counts them, as
+  // Redis's postponed clients).
+  void paused_changed(int delta) { paused_.fetch_add(delta, std::memory_order_relaxed); }
+  std::int64_t paused_clients() const { return paused_.load(std::memory_order_relaxed); }
 
   // --- MONITOR ---
   void add_monitor(std::uint64_t id);
@@ -127,6 +131,7 @@ class ClientRegistry {
   std::atomic<int> monitors_count_{0};
   std::atomic<std::int64_t> pause_until_{0};
   std::atomic<bool> pause_all_{false};
+  std::atomic<std::int64_t> paused_{0};
 };
 
 // Redis's sdscatrepr: `s` quoted, with \n \r \t \a \b, \" and \\ escaped and

@@ -51,6 +51,10 @@ extern const CustomConfig kTlsCertFileConfig;
 extern const CustomConfig kTlsKeyFileConfig;
 extern const CustomConfig kTlsCaCertFileConfig;
 extern const CustomConfig kTlsAuthClientsConfig;
+extern const CustomConfig kTlsProtocolsConfig;
+extern const CustomConfig kTlsCiphersConfig;
+extern const CustomConfig kTlsCiphersuitesConfig;
+extern const CustomConfig kTlsPreferServerCiphersConfig;
 }  // namespace kora::server
 
 namespace kora::server {

@@ -81,6 +81,10 @@ const std::vector<ConfigParam>& params() {
       {"tls-key-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsKeyFileConfig},
       {"tls-ca-cert-file", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCaCertFileConfig},
       {"tls-auth-clients", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsAuthClientsConfig},
+      {"tls-protocols", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsProtocolsConfig},
+      {"tls-ciphers", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCiphersConfig},
+      {"tls-ciphersuites", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsCiphersuitesConfig},
+      {"tls-prefer-server-ciphers", {}, nullptr, 0, 0, {}, Kind::kCustom, &kTlsPreferServerCiphersConfig},
   };
   return kParams;
 }

@@ -269,9 +269,10 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
       client_.qbuf_free = in_.size() - in_end_;
       client_.obl = out_.size();
       client_.oll = slots_.size();
-      client_.omem = out_.capacity() + wbuf_.capacity();
-      client_.tot_mem = in_.capacity() + client_.omem;
+      client_.omem = out_.size() + wbuf_.size();
+      client_.tot_mem = in_.capacity() + out_.capacity() + wbuf_.capacity();
     }
+    const auto who = client_.identity;  // alive until the run ends: SETNAME/TRACKING replace it
     call_command(*spec, argv, engine_.shard(worker_), e, immediate_reply());
     if (client_.close_after_reply) close_after_flush_ = true;
     return;
@@ -515,6 +516,7 @@ void Connection::run_transaction() {
   Transaction& tx = *tx_;
   std::string reply;
   bool blocked = false;
+  const auto who = client_.identity;  // alive until the run ends: SETNAME/TRACKING replace it
   begin_transaction_feed(engine_, tx.shards);
   if (tx.exec) {
     // EXEC itself is counted on this worker's shard, which it holds.
@@ -575,6 +577,7 @@ void Connection::queue_remote(core::ShardId shard, const CommandSpec& spec,
   call.resp = client_.resp;
   call.slot = slot;
   call.blocker = std::move(blocker);
+  call.who = client_.identity;
   std::size_t total = 0;
   for (auto a : argv) total += a.size();
   call.data.reserve(total);
@@ -603,7 +606,7 @@ void Connection::send_batches() {
           off += len;
         }
         results[i].slot = c.slot;
-        CallEnv env{engine, &self->state_, c.db, c.resp, nullptr, who.get()};
+        CallEnv env{engine, &self->state_, c.db, c.resp, nullptr, c.who ? c.who.get() : who.get()};
         env.blocker = std::move(c.blocker);
         results[i].blocked =
             call_command(*c.spec, argv, engine.shard(s), env, results[i].reply) == CallStatus::kBlocked;

@@ -65,6 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
     std::string data;                 // the arguments, back to back
     std::vector<std::uint32_t> lens;  // length of each argument
     std::shared_ptr<BlockedClient> blocker;  // blocking commands only
+    std::shared_ptr<const ClientIdentity> who;  // as when parsed (CLIENT CACHING's one command)
   };
   struct RemoteResult {
     std::uint64_t slot;

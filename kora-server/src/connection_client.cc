@@ -33,6 +33,8 @@ void Connection::client_registered() {
 
 void Connection::client_closed() {
   pause_timer_.cancel();
+  if (paused_ && state_.clients) state_.clients->paused_changed(-1);
+  paused_ = false;
   if (client_.tracking) Tracking::instance().disable(client_.id);
   if (state_.clients) state_.clients->remove(client_.id);
 }
@@ -46,6 +48,7 @@ void Connection::push(std::string_view bytes) {
 }
 
 void Connection::resume() {
+  if (paused_ && state_.clients) state_.clients->paused_changed(-1);
   paused_ = false;
   pause_timer_.cancel();
   if (closed_) return;
@@ -79,6 +82,7 @@ bool Connection::client_may_run(std::span<const std::string_view> argv) {
       if (reg->must_wait(write)) {
         if (!paused_) {
           paused_ = true;
+          reg->paused_changed(1);
           reg->wait_for_unpause(client_.id);
           const std::int64_t wait = std::max<std::int64_t>(1, reg->pause_end_ms() - core::now_ms() + 1);
           pause_timer_.expires_after(std::chrono::milliseconds(wait));
@@ -178,8 +182,8 @@ void Connection::update_snapshot(std::string_view cmd) {
   s.qbuf_free = in_.size() - in_end_;
   s.obl = out_.size();
   s.oll = slots_.size();
-  s.omem = out_.capacity() + wbuf_.capacity();
-  s.tot_mem = in_.capacity() + s.omem;
+  s.omem = out_.size() + wbuf_.size();
+  s.tot_mem = in_.capacity() + out_.capacity() + wbuf_.capacity();
 }
 
 }  // namespace kora::server

@@ -17,6 +17,7 @@
 #include "kora/core/engine.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
+#include "client_registry.h"
 #include "process_stats.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
@@ -354,7 +355,9 @@ void info_command(CommandContext& ctx) {
     out.section("Clients");
     out.line_i("connected_clients", ctx.server->connected_clients.load());
     out.line("cluster_connections", "0");
-    out.line("blocked_clients", std::uint64_t{ctx.server->blocked_clients()});
+    // Paused clients count as blocked, as in Redis.
+    out.line("blocked_clients", std::uint64_t{ctx.server->blocked_clients()} +
+                                    (ctx.server->clients ? ctx.server->clients->paused_clients() : 0));
     out.line("tracking_clients", std::uint64_t{Tracking::instance().clients()});
   }
   if (want.has("memory")) memory_section(out);

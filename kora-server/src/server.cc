@@ -102,8 +102,10 @@ asio::error_code listen_tcp(asio::ip::tcp::acceptor& a, const asio::ip::tcp::end
 std::string make_tls_context(const ServerOptions& o, std::shared_ptr<asio::ssl::context>& out) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   asio::error_code ec;
+  // TLSv1.2 and TLSv1.3 only, as Redis's default tls-protocols.
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use,
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
                    ec);
   if (o.tls_cert_file.empty() || o.tls_key_file.empty()) return "TLS needs --tls-cert-file and --tls-key-file";
   ctx->use_certificate_chain_file(o.tls_cert_file, ec);

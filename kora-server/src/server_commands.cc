@@ -17,6 +17,7 @@
 #include "acl.h"
 #include "blocking.h"
 #include "client_commands.h"
+#include "client_registry.h"
 #include "command_docs.h"
 #include "tracking.h"
 #include "server_shard.h"

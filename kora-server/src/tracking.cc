@@ -232,7 +232,9 @@ void tracking_after_call(const CommandSpec& spec, std::span<const std::string_vi
   Tracking& t = Tracking::instance();
   if (tl_flushed) {
     tl_flushed = false;
-    t.on_flush_all();
+    // One null invalidation per command: a fan-out's first part only (each
+    // part flushed its own shard).
+    if (env.count) t.on_flush_all();
   }
   tl_caller = 0;
   if (!env.who || !env.who->tracking || !(spec.flags & kReadOnly)) return;

@@ -37,6 +37,9 @@ struct ListenSettings {
   // CONFIG SET tls-auth-clients changes while workers accept.
   asio::ssl::context* tls_context = nullptr;
   std::mutex tls_mu;
+  // CONFIG SET only (listen_config.cc), guarded by tls_mu.
+  std::string tls_protocols, tls_ciphers = "DEFAULT", tls_ciphersuites;
+  bool tls_prefer_server_ciphers = false;
 };
 ListenSettings& listen_settings();
 
