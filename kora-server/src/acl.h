@@ -230,6 +230,9 @@ struct AclClient {
 
 // A new connection's state: the default user, authenticated when it is "on nopass".
 std::shared_ptr<AclClient> acl_new_client(std::function<void()> disconnect);
+// RESET: back to the default user, authenticated only when it is "on nopass"
+// (Redis's clientSetDefaultAuth).
+void acl_reset_client(ClientState& client);
 // AUTH / HELLO AUTH: switches `client` to `username` when the password matches
 // and the user is on; logs an "auth" denial otherwise.
 bool acl_authenticate(ClientState& client, std::string_view username, std::string_view password,

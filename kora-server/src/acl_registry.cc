@@ -316,6 +316,20 @@ std::shared_ptr<AclClient> acl_new_client(std::function<void()> disconnect) {
   return c;
 }
 
+void acl_reset_client(ClientState& client) {
+  if (!client.acl) return;
+  AclClient& acl = *client.acl;
+  AclRegistry& registry = AclRegistry::instance();
+  acl.user = registry.find("default");
+  {
+    std::lock_guard lock(acl.mu);
+    acl.username = "default";
+    acl.incarnation = acl.user->incarnation;
+  }
+  acl.version = registry.version();
+  acl.authenticated = open_user(acl.user.get());
+}
+
 bool acl_authenticate(ClientState& client, std::string_view username, std::string_view password,
                       bool in_multi) {
   AclClient& acl = *client.acl;

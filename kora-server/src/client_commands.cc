@@ -5,6 +5,8 @@
 // Tracking (tracking.h). Errors are Redis 7.0's.
 
 #include "client_commands.h"
+#include "acl.h"
+#include "pubsub_service.h"
 
 #include <algorithm>
 #include <array>
@@ -37,8 +39,11 @@ void fill_snapshot(ClientSnapshot& s, const ClientState& c, bool multi, bool blo
   s.resp = c.resp;
   s.monitor = c.monitor;
   s.redir = c.tracking ? static_cast<std::int64_t>(c.tracking_redirect) : -1;
-  // PUBSUB HOOK: sub / psub / ssub counts and the P flag come from the
-  // client's subscriptions once pub/sub is in (s.pubsub = any of them).
+  // The P flag and CLIENT LIST TYPE pubsub: subscribed to anything. (The
+  // sub / psub / ssub counts stay 0: the Broker counts channels and patterns
+  // together.)
+  s.pubsub = c.pubsub && c.pubsub->active();
+  if (c.acl && s.user != c.acl->username) s.user = c.acl->username;
   // Flags in Redis 7.0's order.
   std::string& f = s.flags;
   f.clear();
@@ -232,11 +237,11 @@ void client_kill(CommandContext& ctx) {
         laddr = ctx.argv[i + 1];
         has_laddr = true;
       } else if (iequals(opt, "user") && more) {
-        // SECURITY HOOK: look the name up among the ACL users; until ACL
-        // users exist only "default" does.
         user = ctx.argv[i + 1];
         has_user = true;
-        if (user != "default") return ctx.reply.error(core::error_message(Errc::kClientKillNoSuchUser, user));
+        if (!AclRegistry::instance().find(user)) {
+          return ctx.reply.error(core::error_message(Errc::kClientKillNoSuchUser, user));
+        }
       } else if (iequals(opt, "skipme") && more) {
         if (iequals(ctx.argv[i + 1], "yes")) {
           skipme = true;
@@ -528,9 +533,8 @@ void reset_command(CommandContext& ctx) {
   c.resp = 2;
   c.name.clear();
   c.reply_off = c.reply_skip_next = false;
-  // SECURITY HOOK: Redis 7.0 re-authenticates the client as the default user
-  // here (clientSetDefaultAuth).
-  // PUBSUB HOOK: unsubscribe every channel, pattern and shard channel here.
+  acl_reset_client(c);              // the default user again (clientSetDefaultAuth)
+  if (c.pubsub) c.pubsub->detach();  // every subscription dropped, silently
   refresh_identity(c);
   ctx.reply.simple("RESET");
 }

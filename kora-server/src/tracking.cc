@@ -174,7 +174,7 @@ void Tracking::send(std::uint64_t id, std::optional<std::vector<std::string>> ke
   }
   auto shared = std::make_shared<const std::optional<std::vector<std::string>>>(std::move(keys));
   const bool delivered = registry_->post(target, [shared](ClientHandle& h) {
-    // PUBSUB HOOK: a RESP2 target receives the message only while it is
+    // Not yet checked: a RESP2 target receives the message only while it is
     // subscribed to __redis__:invalidate (Redis 7.0: while in pub/sub mode).
     // Pub/sub is built separately: plug the "is subscribed" check in here,
     // e.g. `if (h.resp() < 3 && !h.subscribed("__redis__:invalidate")) return;`.
