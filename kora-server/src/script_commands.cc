@@ -137,7 +137,7 @@ void script_help(CommandContext& ctx) {
               "    * SYNC: Synchronously flush the scripts cache.", "KILL",
               "    Kill the currently executing Lua script.", "LOAD <script>",
               "    Load a script into the scripts cache without executing it.", "HELP",
-              "    Print this help."});
+              "    Prints this help."});
 }
 
 constexpr Subcommand kScriptSubcommands[] = {
@@ -379,7 +379,7 @@ void function_help(CommandContext& ctx) {
        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
        "      libraries with the new libraries (notice that even on this option there is a chance of failure",
        "      in case of functions name collision with another library).",
-       "HELP", "    Print this help."});
+       "HELP", "    Prints this help."});
 }
 
 constexpr Subcommand kFunctionSubcommands[] = {

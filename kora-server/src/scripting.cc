@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "args.h"
 #include "kora/core/clock.h"
@@ -410,6 +411,37 @@ void reply_lua_value(lua_State* L, protocol::ReplyWriter& w, int script_resp) {
 
 // ----------------------------------------------------------- redis.call
 
+// Redis 7.0's commands flagged NOSCRIPT (commands/*.json), subcommands as
+// "container|sub"; sorted.
+constexpr std::string_view kNoScriptCommands[] = {
+    "acl|cat", "acl|deluser", "acl|dryrun", "acl|genpass", "acl|getuser", "acl|list",
+    "acl|load", "acl|log", "acl|save", "acl|setuser", "acl|users", "acl|whoami",
+    "auth", "bgrewriteaof", "bgsave", "blmove", "blpop", "brpop",
+    "brpoplpush", "bzpopmax", "bzpopmin", "client|caching", "client|getname", "client|getredir",
+    "client|id", "client|info", "client|kill", "client|list", "client|no-evict", "client|pause",
+    "client|reply", "client|setname", "client|tracking", "client|trackinginfo", "client|unblock", "client|unpause",
+    "cluster|reset", "config|get", "config|resetstat", "config|rewrite", "config|set", "debug",
+    "discard", "eval", "eval_ro", "evalsha", "evalsha_ro", "exec",
+    "failover", "fcall", "fcall_ro", "function|delete", "function|dump", "function|flush",
+    "function|kill", "function|list", "function|load", "function|restore", "function|stats", "hello",
+    "latency|doctor", "latency|graph", "latency|histogram", "latency|history", "latency|latest", "latency|reset",
+    "module|list", "module|load", "module|loadex", "module|unload", "monitor", "multi",
+    "psubscribe", "psync", "punsubscribe", "quit", "replconf", "replicaof",
+    "reset", "role", "save", "script|debug", "script|exists", "script|flush",
+    "script|kill", "script|load", "shutdown", "slaveof", "ssubscribe", "subscribe",
+    "sunsubscribe", "sync", "unsubscribe", "unwatch", "wait", "watch",
+};
+
+bool denied_in_script(const CommandSpec& spec, std::span<const std::string_view> argv) {
+  if (spec.flags & kNoScript) return true;
+  std::string name(spec.name);
+  if (std::binary_search(std::begin(kNoScriptCommands), std::end(kNoScriptCommands), std::string_view(name))) return true;
+  if (argv.size() < 2) return false;
+  name += '|';
+  for (char c : argv[1]) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::binary_search(std::begin(kNoScriptCommands), std::end(kNoScriptCommands), std::string_view(name));
+}
+
 // Runs run.argv as a command from the script; leaves the reply (RESP) or an
 // error message in run.buf. Returns true when run.buf is a command reply.
 bool execute_command(ScriptRun& run) {
@@ -426,7 +458,7 @@ bool execute_command(ScriptRun& run) {
     run.buf = core::error_message(core::Errc::kScriptWrongArity);
     return false;
   }
-  if (spec->flags & kNoScript) {
+  if (denied_in_script(*spec, argv)) {
     run.buf = core::error_message(core::Errc::kScriptNoScriptCommand);
     return false;
   }
