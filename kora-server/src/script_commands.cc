@@ -8,6 +8,7 @@
 // them (kMultiShard); with allow-undeclared-keys it holds every shard
 // (extra_shards).
 #include <algorithm>
+#include <set>
 
 #include "args.h"
 #include "kora/core/clock.h"
@@ -179,11 +180,15 @@ void function_load(CommandContext& ctx) {
     return ctx.reply.error(core::error_message(Errc::kFunctionUnknownOption, a));
   }
   if (at >= ctx.argv.size()) return ctx.error(Errc::kFunctionCodeMissing);
-  auto compiled = compile_library(ctx.argv[at]);
+  auto set = FunctionRegistry::instance().snapshot();
+  std::set<std::string> taken;
+  if (!replace) {
+    for (const auto& [name, lib] : set) taken.insert(name);
+  }
+  auto compiled = compile_library(ctx.argv[at], taken);
   if (compiled.index() == 1) return ctx.reply.error(core::error_message(Errc::kFunctionLoad, std::get<1>(compiled)));
   auto lib = std::move(std::get<0>(compiled));
   const std::string name = lib.name;
-  auto set = FunctionRegistry::instance().snapshot();
   if (auto err = add_library(set, std::move(lib), replace)) {
     return ctx.reply.error(core::error_message(Errc::kFunctionLoad, *err));
   }
@@ -250,7 +255,7 @@ void function_list(CommandContext& ctx) {
       ctx.reply.bulk("flags");
       auto names = script_flag_names(f.flags);
       ctx.reply.set(names.size());
-      for (auto n : names) ctx.reply.bulk(n);
+      for (auto n : names) ctx.reply.simple(n);
     }
     if (with_code) {
       ctx.reply.bulk("library_code");

@@ -300,9 +300,8 @@ void reply_lua_value(lua_State* L, protocol::ReplyWriter& w, int script_resp) {
       if (field("err", LUA_TSTRING)) {
         std::size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
-        std::string msg(s, len);
-        if (!msg.empty() && msg[0] == '-') msg.erase(0, 1);
-        w.error(msg);
+        // Redis replies "-" + the field as it is (a leading '-' is kept).
+        w.error(std::string_view(s, len));
         lua_pop(L, 2);
         return;
       }
@@ -1181,7 +1180,8 @@ void ScriptInterpreter::load_libraries() {
   functions_version = version;
 }
 
-std::variant<FunctionRegistry::Library, std::string> compile_library(std::string_view code) {
+std::variant<FunctionRegistry::Library, std::string> compile_library(std::string_view code,
+                                                                    const std::set<std::string>& taken) {
   // Metadata: "#!<engine> name=<lib>".
   if (code.substr(0, 2) != "#!") return std::string("Missing library metadata");
   const std::size_t nl = code.find('\n');
@@ -1215,6 +1215,7 @@ std::variant<FunctionRegistry::Library, std::string> compile_library(std::string
         "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
   }
   if (!iequals(engine, "lua")) return "Engine '" + engine + "' not found";
+  if (taken.count(*name)) return "Library '" + *name + "' already exists";
   // Run it in a scratch interpreter to learn its functions.
   ScriptInterpreter scratch;
   lua_State* L = scratch.L;
@@ -1271,7 +1272,6 @@ void reply_run_error(lua_State* L, protocol::ReplyWriter& w, std::string_view fu
   const bool has_line = lua_isstring(L, -1);
   if (has_line) line = lua_tostring(L, -1);
   lua_pop(L, 1);
-  if (!msg.empty() && msg[0] == '-') msg.erase(0, 1);
   if (has_source && has_line) msg += " script: " + std::string(funcname) + ", on " + source + ":" + line + ".";
   w.error(msg);
 }
@@ -1381,6 +1381,15 @@ void run_script(CommandContext& ctx, const ScriptCall& call) {
     status = lua_pcall(L, call.eval ? 0 : 2, 1, 1);
     t_run = nullptr;
     lua_sethook(L, nullptr, 0, 0);
+    if (call.eval) {
+      // KEYS and ARGV are an EVAL's only: functions must not see them.
+      lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+      lua_pushnil(L);
+      lua_setfield(L, -2, "KEYS");
+      lua_pushnil(L);
+      lua_setfield(L, -2, "ARGV");
+      lua_pop(L, 1);
+    }
   }
   ScriptMonitor::instance().end(run.monitor);
   static thread_local int gc_count = 0;

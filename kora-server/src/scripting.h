@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -127,7 +128,10 @@ class FunctionRegistry {
 // Loads `code` (with its "#!lua name=<lib>" header) in a scratch interpreter
 // to learn its name and the functions it registers. Returns the library, or
 // Redis's error message (without the "ERR " prefix).
-std::variant<FunctionRegistry::Library, std::string> compile_library(std::string_view code);
+// `taken`: library names that already exist (FUNCTION LOAD without REPLACE):
+// "Library '<name>' already exists" before the code runs.
+std::variant<FunctionRegistry::Library, std::string> compile_library(std::string_view code,
+                                                                    const std::set<std::string>& taken = {});
 
 // Scripts running now, for -BUSY, SCRIPT KILL and FUNCTION KILL.
 class ScriptMonitor {
