@@ -19,6 +19,7 @@ Example: scripts/bench_vs_redis.py --workers 2 --requests 200000 --repeat 5
 
 import argparse
 import datetime
+import hashlib
 import os
 import shlex
 import statistics
@@ -44,6 +45,8 @@ def cpu_seconds(pid):
     return (utime + stime) / CLK_TCK
 
 
+INCR_SCRIPT = "return redis.call('incrby', KEYS[1], ARGV[1])"
+
 # Workloads beyond redis-benchmark's own tests (-t): a command line with
 # __rand_int__ drawn from -r 100000. Each family's read runs after its write
 # in the same round, so it finds data.
@@ -56,7 +59,24 @@ CUSTOM = {
     "xrange": ["XRANGE", "xbench", "-", "+", "COUNT", "10"],
     "pfadd": ["PFADD", "hllbench", "__rand_int__"],
     "pfcount": ["PFCOUNT", "hllbench"],
+    # Scripting: EVALSHA of a one-key script (loaded first, see SETUP) and EVAL
+    # of the same body (the cached-compile path).
+    "evalsha": ["EVALSHA", hashlib.sha1(INCR_SCRIPT.encode()).hexdigest(), "1", "sk:__rand_int__", "1"],
+    "eval": ["EVAL", INCR_SCRIPT, "1", "sk:__rand_int__", "1"],
 }
+
+# Commands sent once to each server before a workload runs.
+SETUP = {"evalsha": [["SCRIPT", "LOAD", INCR_SCRIPT]]}
+
+
+def send_setup(port, test):
+    """Runs SETUP[test] on the server at port (raw RESP)."""
+    import socket
+    for argv in SETUP.get(test, []):
+        with socket.create_connection((servers.HOST, port)) as sock:
+            data = [a.encode() for a in argv]
+            sock.sendall(b"*%d\r\n" % len(data) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in data))
+            sock.recv(4096)
 
 
 def run_benchmark(port, test, requests, clients, pipeline, timeout):
@@ -76,6 +96,7 @@ def run_benchmark(port, test, requests, clients, pipeline, timeout):
 
 
 def measure(server, test, args, pipeline):
+    send_setup(server.port, test)
     before = cpu_seconds(server.pid)
     rps = run_benchmark(server.port, test, args.requests, args.clients, pipeline, args.timeout)
     after = cpu_seconds(server.pid)
