@@ -153,18 +153,19 @@ void script_command(CommandContext& ctx) { dispatch_subcommand(ctx, "script", kS
 // A function set with `lib` added; the error message when a name collides.
 std::optional<std::string> add_library(std::map<std::string, FunctionRegistry::Library>& set,
                                        FunctionRegistry::Library lib, bool replace) {
-  if (set.count(lib.name)) {
+  const std::string key = lower_name(lib.name);
+  if (set.count(key)) {
     if (!replace) return "Library '" + lib.name + "' already exists";
-    set.erase(lib.name);
+    set.erase(key);
   }
   for (const auto& [name, other] : set) {
     for (const auto& f : other.functions) {
       for (const auto& g : lib.functions) {
-        if (f.name == g.name) return "Function " + g.name + " already exists";
+        if (lower_name(f.name) == lower_name(g.name)) return "Function " + g.name + " already exists";
       }
     }
   }
-  set.emplace(lib.name, std::move(lib));
+  set.emplace(key, std::move(lib));
   return std::nullopt;
 }
 
@@ -183,7 +184,7 @@ void function_load(CommandContext& ctx) {
   auto set = FunctionRegistry::instance().snapshot();
   std::set<std::string> taken;
   if (!replace) {
-    for (const auto& [name, lib] : set) taken.insert(name);
+    for (const auto& [name, lib] : set) taken.insert(name);  // lowercase keys
   }
   auto compiled = compile_library(ctx.argv[at], taken);
   if (compiled.index() == 1) return ctx.reply.error(core::error_message(Errc::kFunctionLoad, std::get<1>(compiled)));
@@ -198,7 +199,7 @@ void function_load(CommandContext& ctx) {
 
 void function_delete(CommandContext& ctx) {
   auto set = FunctionRegistry::instance().snapshot();
-  if (!set.erase(std::string(ctx.argv[2]))) return ctx.error(Errc::kLibraryNotFound);
+  if (!set.erase(lower_name(ctx.argv[2]))) return ctx.error(Errc::kLibraryNotFound);
   FunctionRegistry::instance().replace(std::move(set));
   ctx.reply.ok();
 }
@@ -317,7 +318,7 @@ void function_restore(CommandContext& ctx) {
   auto set = policy == Policy::kFlush ? std::map<std::string, FunctionRegistry::Library>{}
                                       : FunctionRegistry::instance().snapshot();
   for (auto& lib : restored) {
-    if (policy == Policy::kAppend && set.count(lib.name)) {
+    if (policy == Policy::kAppend && set.count(lower_name(lib.name))) {
       return ctx.reply.error(core::error_message(Errc::kFunctionLoad, "Library " + lib.name + " already exists"));
     }
     if (auto err = add_library(set, std::move(lib), policy == Policy::kReplace)) {

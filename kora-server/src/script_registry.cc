@@ -165,14 +165,21 @@ std::map<std::string, FunctionRegistry::Library> FunctionRegistry::snapshot(std:
   return libraries_;
 }
 
+std::string lower_name(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::optional<std::pair<FunctionRegistry::Function, std::string>> FunctionRegistry::find(
     std::string_view name) const {
+  const std::string key = lower_name(name);
   std::lock_guard lock(mu_);
-  auto it = function_library_.find(name);
+  auto it = function_library_.find(key);
   if (it == function_library_.end()) return std::nullopt;
   const Library& lib = libraries_.at(it->second);
   for (const Function& f : lib.functions) {
-    if (f.name == name) return std::make_pair(f, lib.name);
+    if (lower_name(f.name) == key) return std::make_pair(f, lib.name);
   }
   return std::nullopt;
 }
@@ -182,7 +189,7 @@ void FunctionRegistry::replace(std::map<std::string, Library> libraries) {
   libraries_ = std::move(libraries);
   function_library_.clear();
   for (const auto& [name, lib] : libraries_) {
-    for (const Function& f : lib.functions) function_library_[f.name] = name;
+    for (const Function& f : lib.functions) function_library_[lower_name(f.name)] = name;
   }
   version_.fetch_add(1, std::memory_order_acq_rel);
 }

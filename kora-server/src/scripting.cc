@@ -752,6 +752,37 @@ int l_readonly(lua_State* L) {
   return lua_error(L);
 }
 
+// setmetatable that refuses a protected table (one whose metatable has a
+// __metatable field: the sandbox's proxies) with the read-only error.
+int l_setmetatable(lua_State* L) {
+  if (lua_istable(L, 1) && lua_getmetatable(L, 1)) {
+    lua_pushstring(L, "__metatable");
+    lua_rawget(L, -2);
+    const bool protected_table = !lua_isnil(L, -1);
+    lua_pop(L, 2);
+    if (protected_table) return l_readonly(L);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+// loadstring that refuses precompiled (binary) chunks, as Redis 7's Lua does.
+int l_loadstring(lua_State* L) {
+  std::size_t len = 0;
+  const char* s = lua_tolstring(L, 1, &len);
+  if (s && len > 0 && s[0] == '\x1b') {
+    lua_pushnil(L);
+    lua_pushstring(L, "binary chunks are not allowed");
+    return 2;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 // Replaces the table on top of the stack by a read-only proxy of it: reads
 // reach it (`strict`: a missing name is an error), writes raise.
 void make_readonly_proxy(lua_State* L, bool strict) {
@@ -766,7 +797,11 @@ void make_readonly_proxy(lua_State* L, bool strict) {
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, l_readonly);
   lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
+  // getmetatable() answers a read-only copy of the metatable, so that its
+  // fields cannot be changed either.
+  lua_newtable(L);
+  lua_pushvalue(L, -2);
+  lua_setmetatable(L, -2);  // (the copy reads through: same __index/__newindex)
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
   lua_remove(L, -2);
@@ -870,6 +905,12 @@ void ScriptInterpreter::init() {
   }
   lua_pushcfunction(L, l_pcall);
   lua_setglobal(L, "pcall");
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, l_setmetatable, 1);
+  lua_setglobal(L, "setmetatable");
+  lua_getglobal(L, "loadstring");
+  lua_pushcclosure(L, l_loadstring, 1);
+  lua_setglobal(L, "loadstring");
   lua_getglobal(L, "math");
   set_cfunction(L, "random", l_math_random);
   set_cfunction(L, "randomseed", l_math_randomseed);
@@ -1111,7 +1152,7 @@ const char* register_function_impl(lua_State* L) {
     return "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
   }
   for (const auto& f : load.functions) {
-    if (f.name == name) return "Function already exists in the library";
+    if (lower_name(f.name) == lower_name(name)) return "Function already exists in the library";
   }
   lua_getfield(L, LUA_REGISTRYINDEX, "__kora_loading");
   if (fn_index == 2) {
@@ -1119,7 +1160,7 @@ const char* register_function_impl(lua_State* L) {
   } else {
     lua_getfield(L, LUA_REGISTRYINDEX, "__kora_callback");
   }
-  lua_setfield(L, -2, name.c_str());
+  lua_setfield(L, -2, lower_name(name).c_str());
   lua_pop(L, 1);
   FunctionRegistry::Function f;
   f.name = std::move(name);
@@ -1215,7 +1256,7 @@ std::variant<FunctionRegistry::Library, std::string> compile_library(std::string
         "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
   }
   if (!iequals(engine, "lua")) return "Engine '" + engine + "' not found";
-  if (taken.count(*name)) return "Library '" + *name + "' already exists";
+  if (taken.count(lower_name(*name))) return "Library '" + *name + "' already exists";
   // Run it in a scratch interpreter to learn its functions.
   ScriptInterpreter scratch;
   lua_State* L = scratch.L;
@@ -1323,10 +1364,10 @@ void run_script(CommandContext& ctx, const ScriptCall& call) {
       lua_settop(L, 0);
       return ctx.error(core::Errc::kFunctionNotFound);
     }
-    funcname.assign(call.function);
+    funcname = found->first.name;
     flags = found->first.flags;
     lua_getfield(L, LUA_REGISTRYINDEX, kFunctions);
-    lua_getfield(L, -1, funcname.c_str());
+    lua_getfield(L, -1, lower_name(funcname).c_str());
     lua_remove(L, -2);
     if (!lua_isfunction(L, -1)) {
       lua_settop(L, 0);

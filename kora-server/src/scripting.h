@@ -110,7 +110,8 @@ class FunctionRegistry {
   static FunctionRegistry& instance();
 
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
-  // A copy of the libraries (by name) and the version they belong to.
+  // A copy of the libraries (keyed by lower_name(name): library and function
+  // names are case-insensitive, as in Redis) and the version they belong to.
   std::map<std::string, Library> snapshot(std::uint64_t* version = nullptr) const;
   // The function `name` and its library's name, if registered.
   std::optional<std::pair<Function, std::string>> find(std::string_view name) const;
@@ -124,6 +125,9 @@ class FunctionRegistry {
   std::map<std::string, std::string, std::less<>> function_library_;  // function -> library
   std::atomic<std::uint64_t> version_{1};
 };
+
+// `name` in lowercase (the key of libraries and functions).
+std::string lower_name(std::string_view name);
 
 // Loads `code` (with its "#!lua name=<lib>" header) in a scratch interpreter
 // to learn its name and the functions it registers. Returns the library, or
