@@ -481,6 +481,8 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Unknown argument " + a;
     case Errc::kFunctionListNoName:
       return "ERR library name argument was not given";
+    case Errc::kScriptBlockOption:
+      return "ERR " + a + " command is not allowed with BLOCK option from scripts";
   }
   return "ERR unknown error";
 }

@@ -1471,6 +1471,8 @@ std::variant<std::string, std::string> load_script(std::string_view body) {
   return std::variant<std::string, std::string>(std::in_place_index<0>, sha);
 }
 
+bool script_running_here() { return t_run != nullptr; }
+
 void reset_thread_interpreter() {
   if (t_interp) t_interp->sync();
 }

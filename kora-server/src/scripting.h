@@ -203,6 +203,10 @@ void run_script(CommandContext& ctx, const ScriptCall& call);
 // (with its code).
 std::variant<std::string, std::string> load_script(std::string_view body);
 
+// Whether the calling thread is running a script now (XREAD refuses BLOCK
+// inside a script, as Redis).
+bool script_running_here();
+
 // Drops the calling thread's compiled scripts (SCRIPT FLUSH on this thread).
 void reset_thread_interpreter();
 

@@ -225,6 +225,7 @@ enum class Errc : unsigned char {
   kFunctionUnknownOption,  // ERR Unknown option given: <arg>
   kFunctionListArgument,  // ERR Unknown argument <arg>
   kFunctionListNoName,  // ERR library name argument was not given
+  kScriptBlockOption,  // ERR <command> command is not allowed with BLOCK option from scripts (arg: argv[0])
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
