@@ -18,6 +18,7 @@ Example: scripts/bench_vs_redis.py --workers 2 --requests 200000 --repeat 5
 """
 
 import argparse
+import csv
 import datetime
 import hashlib
 import os
@@ -88,8 +89,7 @@ def run_benchmark(port, test, requests, clients, pipeline, timeout):
     p = subprocess.run(argv, capture_output=True, timeout=timeout, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{shlex.join(argv)} exited {p.returncode}: {p.stderr[-500:]}")
-    for line in p.stdout.splitlines():
-        cells = [c.strip('"') for c in line.split(",")]
+    for cells in csv.reader(p.stdout.splitlines()):  # a custom command may hold commas
         if cells and cells[0] != "test" and (test in CUSTOM or cells[0] == test.upper()):
             return float(cells[1])
     raise RuntimeError(f"no {test.upper()} row in redis-benchmark output:\n{p.stdout}\n{p.stderr}")
