@@ -18,7 +18,9 @@ Example: scripts/bench_vs_redis.py --workers 2 --requests 200000 --repeat 5
 """
 
 import argparse
+import csv
 import datetime
+import hashlib
 import os
 import shlex
 import statistics
@@ -44,6 +46,8 @@ def cpu_seconds(pid):
     return (utime + stime) / CLK_TCK
 
 
+INCR_SCRIPT = "return redis.call('incrby', KEYS[1], ARGV[1])"
+
 # Workloads beyond redis-benchmark's own tests (-t): a command line with
 # __rand_int__ drawn from -r 100000. Each family's read runs after its write
 # in the same round, so it finds data.
@@ -56,7 +60,24 @@ CUSTOM = {
     "xrange": ["XRANGE", "xbench", "-", "+", "COUNT", "10"],
     "pfadd": ["PFADD", "hllbench", "__rand_int__"],
     "pfcount": ["PFCOUNT", "hllbench"],
+    # Scripting: EVALSHA of a one-key script (loaded first, see SETUP) and EVAL
+    # of the same body (the cached-compile path).
+    "evalsha": ["EVALSHA", hashlib.sha1(INCR_SCRIPT.encode()).hexdigest(), "1", "sk:__rand_int__", "1"],
+    "eval": ["EVAL", INCR_SCRIPT, "1", "sk:__rand_int__", "1"],
 }
+
+# Commands sent once to each server before a workload runs.
+SETUP = {"evalsha": [["SCRIPT", "LOAD", INCR_SCRIPT]]}
+
+
+def send_setup(port, test):
+    """Runs SETUP[test] on the server at port (raw RESP)."""
+    import socket
+    for argv in SETUP.get(test, []):
+        with socket.create_connection((servers.HOST, port)) as sock:
+            data = [a.encode() for a in argv]
+            sock.sendall(b"*%d\r\n" % len(data) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in data))
+            sock.recv(4096)
 
 
 def run_benchmark(port, test, requests, clients, pipeline, timeout):
@@ -68,14 +89,14 @@ def run_benchmark(port, test, requests, clients, pipeline, timeout):
     p = subprocess.run(argv, capture_output=True, timeout=timeout, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{shlex.join(argv)} exited {p.returncode}: {p.stderr[-500:]}")
-    for line in p.stdout.splitlines():
-        cells = [c.strip('"') for c in line.split(",")]
+    for cells in csv.reader(p.stdout.splitlines()):  # a custom command may hold commas
         if cells and cells[0] != "test" and (test in CUSTOM or cells[0] == test.upper()):
             return float(cells[1])
     raise RuntimeError(f"no {test.upper()} row in redis-benchmark output:\n{p.stdout}\n{p.stderr}")
 
 
 def measure(server, test, args, pipeline):
+    send_setup(server.port, test)
     before = cpu_seconds(server.pid)
     rps = run_benchmark(server.port, test, args.requests, args.clients, pipeline, args.timeout)
     after = cpu_seconds(server.pid)

@@ -14,7 +14,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential g++ clang cmake ninja-build ccache pkg-config git ca-certificates \
   libasio-dev libssl-dev openssl rapidjson-dev liblz4-dev libzstd-dev libxxhash-dev prometheus-cpp-dev \
-  libcli11-dev libtomlplusplus-dev \
+  libcli11-dev libtomlplusplus-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev \
   catch2 libbenchmark-dev libhiredis-dev \
   redis-server redis-tools python3 python3-redis python3-pytest procps
 

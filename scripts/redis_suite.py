@@ -7,9 +7,7 @@ option the harness needs).
 The suite is not part of this repository: point --redis-src at a Redis 7.0 source tree
 (`apt-get source redis`, a git checkout of tag 7.0.15, or the release tarball), or pass
 --download to fetch the 7.0.15 tarball from GitHub into ~/.cache/kora-redis-suite.
-The harness is used as is, with one change made in a private copy: `r function flush`,
-which the harness sends before each unit, is wrapped in `catch` while Kora has no FUNCTION
-command. Each unit runs against its own kora-cli (so one unit's CONFIG SET leftovers never
+The harness is used as is, from a private copy. Each unit runs against its own kora-cli (so one unit's CONFIG SET leftovers never
 leak into the next), with `--tags -needs:repl -needs:debug` by default (replication and
 DEBUG RELOAD are outside what Kora serves yet).
 
@@ -54,18 +52,23 @@ def fetch_suite():
 
 
 def private_copy(src, tmp):
-    """tests/ and runtest of `src`, with FUNCTION FLUSH tolerated by the harness."""
+    """tests/ and runtest of `src`."""
     dst = os.path.join(tmp, "redis")
     os.makedirs(dst)
     shutil.copytree(os.path.join(src, "tests"), os.path.join(dst, "tests"))
     shutil.copy(os.path.join(src, "runtest"), dst)
-    server_tcl = os.path.join(dst, "tests", "support", "server.tcl")
-    with open(server_tcl) as f:
-        text = f.read()
-    text = text.replace("\n    r function flush\n", "\n    catch {r function flush}\n")
-    with open(server_tcl, "w") as f:
-        f.write(text)
     return dst
+
+
+def config_set(port, name, value):
+    """CONFIG SET name value on the server at port (raw RESP, no client library)."""
+    import socket
+    with socket.create_connection((servers.HOST, port)) as s:
+        args = [b"CONFIG", b"SET", name.encode(), value.encode()]
+        s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+        reply = s.recv(1024)
+        if not reply.startswith(b"+OK"):
+            sys.exit(f"CONFIG SET {name} {value}: {reply!r}")
 
 
 def make_test_certs(suite):
@@ -96,7 +99,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_unit(suite, unit, kora, workers, tags, timeout, verbose, tls=False):
+def run_unit(suite, unit, kora, workers, tags, timeout, verbose, tls=False, config=()):
     extra = []
     if tls:
         # The suite talks TLS to the port it is given: kora-cli serves TLS on its
@@ -107,6 +110,9 @@ def run_unit(suite, unit, kora, workers, tags, timeout, verbose, tls=False):
                  "--tls-key-file", os.path.join(d, "server.key"), "--tls-ca-cert-file", os.path.join(d, "ca.crt")]
     srv = servers.KoraServer(workers, binary=kora, extra_args=extra).start()
     try:
+        for item in config:
+            name, _, value = item.partition("=")
+            config_set(srv.port, name, value)
         argv = ["./runtest", "--host", servers.HOST, "--port", str(tls_port if tls else srv.port), "--single", unit,
                 "--clients", "1", "--timeout", str(timeout)]
         if tls:
@@ -146,6 +152,8 @@ def main():
     ap.add_argument("--kora", default=os.path.join(HERE, "..", "build", "gcc-release", "kora-cli", "kora-cli"))
     ap.add_argument("--tags", default="-needs:repl,-needs:debug", help="runtest --tags filters, comma-separated")
     ap.add_argument("--timeout", type=int, default=600, help="runtest --timeout per unit, seconds")
+    ap.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
+                    help="CONFIG SET before each unit (repeatable), e.g. allow-undeclared-keys=yes")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the suite's own output")
     ap.add_argument("--tls", action="store_true",
                     help="run the units over TLS (runtest --tls; needs tcl-tls and openssl): test "
@@ -163,11 +171,12 @@ def main():
         suite = private_copy(src, tmp)
         for unit in [u for u in args.units.split(",") if u]:
             counts, failures = run_unit(suite, unit, kora, args.workers, tags, args.timeout, args.verbose,
-                                        tls=args.tls)
+                                        tls=args.tls, config=args.config)
             rows.append((unit, counts))
             all_failures += [f"{unit}: {f}" for f in failures]
             print(f"# {unit}: {counts}", file=sys.stderr)
-    print(f"Redis 7.0 test units against kora-cli --workers {args.workers} (runtest --tags {' '.join(tags)})\n")
+    conf = "".join(f", CONFIG SET {c.replace('=', ' ', 1)}" for c in args.config)
+    print(f"Redis 7.0 test units against kora-cli --workers {args.workers}{conf} (runtest --tags {' '.join(tags)})\n")
     print("| unit | passed | failed | stopped by an exception |")
     print("| --- | ---: | ---: | --- |")
     for unit, c in rows:

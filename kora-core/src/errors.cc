@@ -423,6 +423,70 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR BY option of SORT denied due to insufficient ACL permissions.";
     case Errc::kSortGetAcl:
       return "ERR GET option of SORT denied due to insufficient ACL permissions.";
+    case Errc::kNoScript:
+      return "NOSCRIPT No matching script. Please use EVAL.";
+    case Errc::kScriptKeysTooMany:
+      return "ERR Number of keys can't be greater than number of args";
+    case Errc::kScriptKeysNegative:
+      return "ERR Number of keys can't be negative";
+    case Errc::kScriptFlushOption:
+      return "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+    case Errc::kFunctionFlushOption:
+      return "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+    case Errc::kNotBusy:
+      return "NOTBUSY No scripts in execution right now.";
+    case Errc::kUnkillable:
+      return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+    case Errc::kBusyEval:
+      return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    case Errc::kBusyFunction:
+      return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+    case Errc::kScriptWriteFlagRo:
+      return "ERR Can not execute a script with write flag using *_ro command.";
+    case Errc::kScriptCompile:
+      return "ERR Error compiling script (new function): " + a;
+    case Errc::kScriptShebang:
+      return "ERR " + a;
+    case Errc::kScriptNoArgs:
+      return "ERR Please specify at least one argument for this redis lib call";
+    case Errc::kScriptArgType:
+      return "ERR Lua redis lib command arguments must be strings or integers";
+    case Errc::kScriptUnknownCommand:
+      return "ERR Unknown Redis command called from script";
+    case Errc::kScriptWrongArity:
+      return "ERR Wrong number of args calling Redis command from script";
+    case Errc::kScriptNoScriptCommand:
+      return "ERR This Redis command is not allowed from script";
+    case Errc::kScriptWriteInRo:
+      return "ERR Write commands are not allowed from read-only scripts.";
+    case Errc::kScriptUndeclaredKey:
+      return "ERR Script attempted to access a non local key in a cluster node";
+    case Errc::kScriptKilled:
+      return "ERR Script killed by user with SCRIPT KILL...";
+    case Errc::kScriptOutsideRun:
+      return "ERR redis.call/pcall can only be called inside a script invocation";
+    case Errc::kFunctionNotFound:
+      return "ERR Function not found";
+    case Errc::kLibraryNotFound:
+      return "ERR Library not found";
+    case Errc::kFunctionBadKeys:
+      return "ERR Bad number of keys provided";
+    case Errc::kFunctionLoad:
+      return "ERR " + a;
+    case Errc::kFunctionRestorePolicy:
+      return "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+    case Errc::kFunctionDumpPayload:
+      return "ERR DUMP payload version or checksum are wrong";
+    case Errc::kFunctionCodeMissing:
+      return "ERR Function code is missing";
+    case Errc::kFunctionUnknownOption:
+      return "ERR Unknown option given: " + a;
+    case Errc::kFunctionListArgument:
+      return "ERR Unknown argument " + a;
+    case Errc::kFunctionListNoName:
+      return "ERR library name argument was not given";
+    case Errc::kScriptBlockOption:
+      return "ERR " + a + " command is not allowed with BLOCK option from scripts";
   }
   return "ERR unknown error";
 }

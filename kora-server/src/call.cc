@@ -142,7 +142,7 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
       capture = true;
     }
   }
-  if (capture) {
+  if (capture || (spec.flags & kScript)) {
     ctx.effects = nullptr;
     run.skip_feed();
   }

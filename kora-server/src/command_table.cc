@@ -26,6 +26,7 @@ CommandTable::CommandTable() {
   add(list_commands());
   add(hash_commands());
   add(set_commands());
+  add(script_commands());
   add(config_commands());
   add(transaction_commands());
   add(blocking_commands());

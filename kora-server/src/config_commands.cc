@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "scripting.h"
 #include "args.h"
 #include "config.h"
 #include "kora/server/config_settings.h"
@@ -73,6 +74,9 @@ const std::vector<ConfigParam>& params() {
       {"aclfile", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclfileConfig},
       {"acl-pubsub-default", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclPubsubDefaultConfig},
       {"acllog-max-len", {}, &AclRegistry::instance().acllog_max_len, 0, LLONG_MAX, {}},
+      // Scripting (scripting.h).
+      {"busy-reply-threshold", "lua-time-limit", &ScriptConfig::instance().busy_reply_threshold, 0, LONG_MAX, {}},
+      {"allow-undeclared-keys", {}, &ScriptConfig::instance().allow_undeclared_keys, 0, 1, {}, Kind::kBool},
       // Transports (listen_config.cc).
       {"unixsocket", {}, nullptr, 0, 0, {}, Kind::kCustom, &kUnixSocketConfig},
       {"unixsocketperm", {}, nullptr, 0, 0, {}, Kind::kCustom, &kUnixSocketPermConfig},

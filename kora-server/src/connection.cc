@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include "args.h"
+#include "scripting.h"
 
 #include <algorithm>
 #include <asio/post.hpp>
@@ -212,6 +213,24 @@ void Connection::handle_command(std::span<const std::string_view> argv) {
         return reply_error(core::error_message(core::Errc::kExecAbortBecause, error));
       }
       spec = nullptr;
+    }
+  }
+  if (spec && ScriptMonitor::instance().busy()) [[unlikely]] {
+    // A script is past busy-reply-threshold: only SCRIPT KILL, FUNCTION
+    // KILL/STATS, SHUTDOWN NOSAVE, AUTH and HELLO are served (the kill
+    // commands here, whatever shard is held).
+    if (!allowed_while_busy(argv)) {
+      reply_error(core::error_message(ScriptMonitor::instance().busy_error()));
+      return;
+    }
+    const bool script_kill = iequals(argv[0], "script");
+    if (script_kill || (iequals(argv[0], "function") && iequals(argv[1], "kill"))) {
+      if (auto err = ScriptMonitor::instance().kill(script_kill)) {
+        reply_error(core::error_message(*err));
+      } else {
+        protocol::ReplyWriter(&immediate_reply(), client_.resp).ok();
+      }
+      return;
     }
   }
   if (handle_multi(spec, argv, error)) return;

@@ -103,7 +103,16 @@ void plan_command(const CommandSpec& spec, std::span<const std::string_view> arg
     std::vector<std::uint32_t> pos;
     CommandTable::key_positions(spec, argv, pos);
     plan.key_count = pos.size();
-    if (pos.empty()) return;  // malformed: the handler reports it, on the home shard
+    if (pos.empty()) {
+      // No key (malformed argv, or a script declaring none): the home shard,
+      // plus any shard extra_shards names.
+      if (spec.extra_shards) {
+        std::vector<core::ShardId> extra;
+        spec.extra_shards(argv, engine, extra);
+        for (core::ShardId s : extra) plan.cross_shard = plan.cross_shard || s != plan.shard;
+      }
+      return;
+    }
     plan.shard = engine.shard_for(argv[pos[0]]);
     for (std::uint32_t p : pos) {
       if (engine.shard_for(argv[p]) != plan.shard) {
@@ -372,7 +381,7 @@ CallStatus run_planned(const Plan& plan, std::span<const std::string_view> argv,
     // A command that may write (not flagged read-only: DEBUG POPULATE writes
     // though it is no kWrite command) publishes each key it touched on the
     // key's own shard.
-    if (plan.cross_shard && !(spec.flags & kReadOnly)) {
+    if (plan.cross_shard && !(spec.flags & (kReadOnly | kScript))) {
       capture = transaction_shards(plan, argv, engine);
       env.capture = capture;
     }
@@ -402,7 +411,8 @@ std::vector<core::ShardId> transaction_shards(const Plan& plan,
     std::vector<std::uint32_t> pos;
     CommandTable::key_positions(*plan.spec, argv, pos);
     for (std::uint32_t p : pos) shards.push_back(engine.shard_for(argv[p]));
-    if (plan.spec->extra_shards && !pos.empty()) plan.spec->extra_shards(argv, engine, shards);
+    if (plan.spec->extra_shards) plan.spec->extra_shards(argv, engine, shards);
+    if (pos.empty()) shards.push_back(plan.shard);  // keyless: its home shard
   }
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());

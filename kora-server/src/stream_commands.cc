@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "scripting.h"
 #include "args.h"
 #include "blocking.h"
 #include "kora/core/stream_ops.h"
@@ -230,6 +231,9 @@ void xsetid_command(CommandContext& ctx) {
 void xread_command(CommandContext& ctx) {
   auto a = parse_xread(ctx, false);
   if (reply_if_error(ctx, a)) return;
+  if (a->block_ms >= 0 && script_running_here()) {
+    return ctx.reply.error(core::error_message(Errc::kScriptBlockOption, ctx.argv[0]));
+  }
   const auto keys = ctx.argv.subspan(a->streams_at, a->nstreams);
   std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();
   if (!serve_key.empty()) {

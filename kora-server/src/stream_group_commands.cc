@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "scripting.h"
 #include "args.h"
 #include "blocking.h"
 #include "kora/core/stream_group_ops.h"
@@ -128,6 +129,9 @@ void xgroup_command(CommandContext& ctx) { dispatch_subcommand(ctx, "xgroup", kX
 void xreadgroup_command(CommandContext& ctx) {
   auto a = parse_xread(ctx, true);
   if (reply_if_error(ctx, a)) return;
+  if (a->block_ms >= 0 && script_running_here()) {
+    return ctx.reply.error(core::error_message(Errc::kScriptBlockOption, ctx.argv[0]));
+  }
   const auto keys = ctx.argv.subspan(a->streams_at, a->nstreams);
   const std::string_view group = *a->group, consumer = *a->consumer;
   std::string_view serve_key = ctx.env ? ctx.env->serve_key : std::string_view();

@@ -195,6 +195,39 @@ enum class Errc : unsigned char {
   kReplicaKeyspace,  // ERR Replica can't interact with the keyspace (a MONITOR client)
   kSortByAcl,         // ERR BY option of SORT denied due to insufficient ACL permissions.
   kSortGetAcl,        // ERR GET option of SORT denied due to insufficient ACL permissions.
+  // Scripting and functions (script_commands.cc, scripting.cc).
+  kNoScript,  // NOSCRIPT No matching script. Please use EVAL.
+  kScriptKeysTooMany,  // ERR Number of keys can't be greater than number of args
+  kScriptKeysNegative,  // ERR Number of keys can't be negative
+  kScriptFlushOption,  // ERR SCRIPT FLUSH only support SYNC|ASYNC option
+  kFunctionFlushOption,  // ERR FUNCTION FLUSH only supports SYNC|ASYNC option
+  kNotBusy,  // NOTBUSY No scripts in execution right now.
+  kUnkillable,  // UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.
+  kBusyEval,  // BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.
+  kBusyFunction,  // BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.
+  kScriptWriteFlagRo,  // ERR Can not execute a script with write flag using *_ro command.
+  kScriptCompile,  // ERR Error compiling script (new function): <arg>
+  kScriptShebang,  // ERR <arg>
+  kScriptNoArgs,  // ERR Please specify at least one argument for this redis lib call
+  kScriptArgType,  // ERR Lua redis lib command arguments must be strings or integers
+  kScriptUnknownCommand,  // ERR Unknown Redis command called from script
+  kScriptWrongArity,  // ERR Wrong number of args calling Redis command from script
+  kScriptNoScriptCommand,  // ERR This Redis command is not allowed from script
+  kScriptWriteInRo,  // ERR Write commands are not allowed from read-only scripts.
+  kScriptUndeclaredKey,  // ERR Script attempted to access a non local key in a cluster node
+  kScriptKilled,  // ERR Script killed by user with SCRIPT KILL...
+  kScriptOutsideRun,  // ERR redis.call/pcall can only be called inside a script invocation
+  kFunctionNotFound,  // ERR Function not found
+  kLibraryNotFound,  // ERR Library not found
+  kFunctionBadKeys,  // ERR Bad number of keys provided
+  kFunctionLoad,  // ERR <arg>
+  kFunctionRestorePolicy,  // ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.
+  kFunctionDumpPayload,  // ERR DUMP payload version or checksum are wrong
+  kFunctionCodeMissing,  // ERR Function code is missing
+  kFunctionUnknownOption,  // ERR Unknown option given: <arg>
+  kFunctionListArgument,  // ERR Unknown argument <arg>
+  kFunctionListNoName,  // ERR library name argument was not given
+  kScriptBlockOption,  // ERR <command> command is not allowed with BLOCK option from scripts (arg: argv[0])
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

@@ -147,6 +147,8 @@ enum CommandFlag : std::uint32_t {
                           // the cross-shard transaction mechanism, using db_for()
   kNoScript = 1u << 9,
   kBlocking = 1u << 10,  // may block the client (BLPOP...): see blocking.h
+  kScript = 1u << 11,    // runs other commands through call_command (EVAL, FCALL):
+                         // they publish their own effects; its own run publishes none
 };
 
 // Finds the key positions of a command whose keys are not a simple
@@ -250,5 +252,6 @@ std::span<const CommandSpec> info_commands();
 std::span<const CommandSpec> pubsub_commands();
 std::span<const CommandSpec> acl_commands();
 std::span<const CommandSpec> client_commands();
+std::span<const CommandSpec> script_commands();
 
 }  // namespace kora::server
