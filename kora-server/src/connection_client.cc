@@ -101,7 +101,14 @@ bool Connection::client_may_run(std::span<const std::string_view> argv) {
 }
 
 void Connection::client_ran(std::span<const std::string_view> argv, ReplyMark mark) {
-  if (client_.reply_off || client_.reply_skip) {
+  std::string error;
+  const CommandSpec* spec = lookup(argv, error);
+  const std::string_view name = spec ? spec->name : std::string_view();
+  // CLIENT REPLY OFF / SKIP silence replies, not pushes: (un)subscribe
+  // confirmations are pushes in Redis (CLIENT_PUSHING) and still arrive.
+  const bool pushes = name == "subscribe" || name == "unsubscribe" || name == "psubscribe" ||
+                      name == "punsubscribe" || name == "ssubscribe" || name == "sunsubscribe";
+  if ((client_.reply_off || client_.reply_skip) && !(pushes && error.empty())) {
     if (out_.size() > mark.out) out_.resize(mark.out);
     for (std::uint64_t seq = std::max(mark.slot, slot_base_); seq < slot_base_ + slots_.size(); ++seq) {
       slots_[seq - slot_base_].drop = true;
@@ -109,9 +116,6 @@ void Connection::client_ran(std::span<const std::string_view> argv, ReplyMark ma
   }
   client_.reply_skip = false;
 
-  std::string error;
-  const CommandSpec* spec = lookup(argv, error);
-  const std::string_view name = spec ? spec->name : std::string_view();
   if (name == "reset") {
     // RESET's connection-side state (the handler reset ClientState).
     multi_.reset();
