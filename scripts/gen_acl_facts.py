@@ -80,4 +80,5 @@ def main():
         print('{"%s", 0x%xu, %s, %d, {%s}},' % (full, mask, "true" if no_auth else "false", min(len(specs), 4), s))
 
 
-main()
+if __name__ == "__main__":
+    main()

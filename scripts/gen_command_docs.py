@@ -14,9 +14,9 @@ import json
 import os
 import sys
 
-CATS = ["keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-        "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
-        "connection", "transaction", "scripting"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_acl_facts  # noqa: E402
+from gen_acl_facts import CATS  # noqa: E402
 CMD_FLAGS = [("WRITE", "write"), ("READONLY", "readonly"), ("DENYOOM", "denyoom"), ("MODULE", "module"),
              ("ADMIN", "admin"), ("PUBSUB", "pubsub"), ("NOSCRIPT", "noscript"), ("BLOCKING", "blocking"),
              ("LOADING", "loading"), ("STALE", "stale"), ("SKIP_MONITOR", "skip_monitor"),
@@ -177,16 +177,9 @@ def legacy_range(cmd):
 
 
 def categories(cmd):
-    c = set(x.lstrip("@").lower() for x in cmd.get("acl_categories", []))
-    f = set(cmd.get("command_flags", []))
-    if "WRITE" in f: c.add("write")
-    if "READONLY" in f and "scripting" not in c: c.add("read")
-    if "ADMIN" in f: c |= {"admin", "dangerous"}
-    if "PUBSUB" in f: c.add("pubsub")
-    if "FAST" in f: c.add("fast")
-    if "BLOCKING" in f: c.add("blocking")
-    if "fast" not in c: c.add("slow")
-    return [x for x in CATS if x in c]
+    """The command's ACL categories in Redis's order (gen_acl_facts.cats_of's rules)."""
+    mask = gen_acl_facts.cats_of(cmd)
+    return [c for i, c in enumerate(CATS) if mask & (1 << i)]
 
 
 def info_row(full, cmd, subcommands=b"~0\r\n"):

@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "conftest_common"))
 
 import servers  # noqa: E402
+from certs import make_test_certs  # noqa: E402
 
 TARBALL = "https://github.com/redis/redis/archive/refs/tags/7.0.15.tar.gz"
 CACHE = os.path.expanduser("~/.cache/kora-redis-suite")
@@ -71,24 +72,10 @@ def config_set(port, name, value):
             sys.exit(f"CONFIG SET {name} {value}: {reply!r}")
 
 
-def make_test_certs(suite):
-    """tests/tls/{ca,server,client}.{crt,key} as Redis's utils/gen-test-certs.sh makes them
-    (the suite's --tls mode reads them), made with the openssl tool."""
+def suite_test_certs(suite):
+    """tests/tls/{ca,server,client}.{crt,key}, where the suite's --tls mode reads them."""
     d = os.path.join(suite, "tests", "tls")
-    os.makedirs(d, exist_ok=True)
-
-    def ssl(*a):
-        subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
-
-    ssl("req", "-x509", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", "ca.key", "-out", "ca.crt",
-        "-days", "2", "-subj", "/O=Kora Test/CN=Certificate Authority")
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    for name in ("server", "client"):
-        ssl("req", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-            "-subj", f"/O=Kora Test/CN={name}")
-        ssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", f"{name}.crt", "-days", "2", "-extfile", "ext.cnf")
+    make_test_certs(d)
     return d
 
 
@@ -104,7 +91,7 @@ def run_unit(suite, unit, kora, workers, tags, timeout, verbose, tls=False, conf
     if tls:
         # The suite talks TLS to the port it is given: kora-cli serves TLS on its
         # own port (the plain port stays for the harness's liveness checks).
-        d = make_test_certs(suite)
+        d = suite_test_certs(suite)
         tls_port = free_port()
         extra = ["--tls-port", str(tls_port), "--tls-cert-file", os.path.join(d, "server.crt"),
                  "--tls-key-file", os.path.join(d, "server.key"), "--tls-ca-cert-file", os.path.join(d, "ca.crt")]

@@ -19,20 +19,13 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "conftest_common"))
+
+from certs import make_test_certs  # noqa: E402
 
 
 def make_certs(d):
-    def run(*a):
-        subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
-    run("req", "-x509", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", "ca.key", "-out", "ca.crt",
-        "-days", "1", "-subj", "/CN=bench CA")
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    for n in ("server", "client"):
-        run("req", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", f"{n}.key", "-out", f"{n}.csr",
-            "-subj", f"/CN={n}")
-        run("x509", "-req", "-in", f"{n}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", f"{n}.crt", "-days", "1", "-extfile", "ext.cnf")
+    make_test_certs(d, days=1)
 
 
 def free_port():
