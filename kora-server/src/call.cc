@@ -158,6 +158,7 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
     writer.error(core::error_message(core::Errc::kOutOfMemory));
   }
   if (!ctx.blocked) tracking_after_call(spec, argv, shard, env);
+  tracking_end_call();
   run.set_subcommand(ctx.subcommand, ctx.rejected);
   if (ctx.blocked) {
     if (capture) {

@@ -13,6 +13,22 @@ namespace {
 // Who runs the command on this thread (NOLOOP), and whether it flushed.
 thread_local std::uint64_t tl_caller = 0;
 thread_local bool tl_flushed = false;
+// Invalidations raised while a command runs on this thread, per client in the
+// order first met, sent as one message each when the outermost command ends
+// (Redis sends one invalidation per command with all its keys).
+thread_local int tl_depth = 0;
+thread_local std::vector<std::pair<std::uint64_t, std::vector<std::string>>> tl_pending;
+
+void queue_invalidation(Tracking& t, std::uint64_t id, std::string_view key) {
+  if (tl_depth == 0) return t.send(id, std::vector<std::string>{std::string(key)});
+  for (auto& [pid, keys] : tl_pending) {
+    if (pid == id) {
+      keys.emplace_back(key);
+      return;
+    }
+  }
+  tl_pending.emplace_back(id, std::vector<std::string>{std::string(key)});
+}
 
 // One shard's table of remembered keys (default mode). Listens to the shard's
 // key events from its creation on (the first tracking client anywhere).
@@ -197,7 +213,7 @@ void Tracking::on_key(core::Shard& shard, std::string_view key) {
     auto o = options(id);
     if (!o || o->bcast) continue;
     if (o->noloop && id == caller) continue;
-    send(id, std::vector<std::string>{std::string(key)});
+    queue_invalidation(*this, id, key);
   }
   if (bcast_.load(std::memory_order_relaxed) == 0) return;
   std::vector<std::uint64_t> targets;
@@ -210,7 +226,7 @@ void Tracking::on_key(core::Shard& shard, std::string_view key) {
       if (match) targets.push_back(id);
     }
   }
-  for (std::uint64_t id : targets) send(id, std::vector<std::string>{std::string(key)});
+  for (std::uint64_t id : targets) queue_invalidation(*this, id, key);
 }
 
 void Tracking::on_flush_all() {
@@ -225,6 +241,14 @@ void Tracking::on_flush_all() {
 void tracking_before_call(const CallEnv& env) {
   tl_caller = env.who ? env.who->id : 0;
   tl_flushed = false;
+  ++tl_depth;
+}
+
+void tracking_end_call() {
+  if (--tl_depth > 0 || tl_pending.empty()) return;
+  auto pending = std::move(tl_pending);
+  tl_pending.clear();
+  for (auto& [id, keys] : pending) Tracking::instance().send(id, std::move(keys));
 }
 
 void tracking_after_call(const CommandSpec& spec, std::span<const std::string_view> argv, core::Shard& shard,

@@ -87,6 +87,9 @@ class Tracking {
 // who is running (NOLOOP), then the keys it read (default mode) and a flush it
 // made. Cheap when no client tracks.
 void tracking_before_call(const CallEnv& env);
+// After every handler run that tracking_before_call began (blocked or not):
+// sends the invalidations the command raised, one message per client.
+void tracking_end_call();
 void tracking_after_call(const CommandSpec& spec, std::span<const std::string_view> argv, core::Shard& shard,
                          const CallEnv& env);
 
