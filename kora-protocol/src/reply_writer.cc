@@ -36,6 +36,8 @@ void ReplyWriter::error(std::string_view message) {
 
 void ReplyWriter::integer(std::int64_t v) { header(':', v); }
 
+void ReplyWriter::push(std::size_t n) { header(resp_ >= 3 ? '>' : '*', static_cast<std::int64_t>(n)); }
+
 void ReplyWriter::boolean(bool v) {
   if (resp_ >= 3) {
     out_->append(v ? "#t\r\n" : "#f\r\n", 4);

@@ -95,6 +95,21 @@ bool valid_hash(std::string_view h) {
   return true;
 }
 
+// The stored hash a password rule names: `>pass` / `<pass` hash the
+// password, `#hash` / `!hash` give it (checked); the reason it is refused else.
+std::optional<std::string> password_hash(std::string_view op, std::string& hash) {
+  if (op[0] == '>' || op[0] == '<') {
+    hash = acl_hash_password(op.substr(1));
+    return std::nullopt;
+  }
+  if (!valid_hash(op.substr(1))) {
+    return std::string(
+        "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters");
+  }
+  hash = std::string(op.substr(1));
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::uint32_t acl_category_flag(std::string_view name) {
@@ -522,28 +537,12 @@ std::optional<std::string> AclUser::apply(std::string_view op) {
     passwords.clear();
   } else if (op[0] == '>' || op[0] == '#') {
     std::string hash;
-    if (op[0] == '>') {
-      hash = acl_hash_password(op.substr(1));
-    } else {
-      if (!valid_hash(op.substr(1))) {
-        return "The password hash must be exactly 64 characters and contain only lowercase hexadecimal "
-               "characters";
-      }
-      hash = std::string(op.substr(1));
-    }
+    if (auto why = password_hash(op, hash)) return why;
     if (std::find(passwords.begin(), passwords.end(), hash) == passwords.end()) passwords.push_back(hash);
     nopass = false;
   } else if (op[0] == '<' || op[0] == '!') {
     std::string hash;
-    if (op[0] == '<') {
-      hash = acl_hash_password(op.substr(1));
-    } else {
-      if (!valid_hash(op.substr(1))) {
-        return "The password hash must be exactly 64 characters and contain only lowercase hexadecimal "
-               "characters";
-      }
-      hash = std::string(op.substr(1));
-    }
+    if (auto why = password_hash(op, hash)) return why;
     auto it = std::find(passwords.begin(), passwords.end(), hash);
     if (it == passwords.end()) return "The password you are trying to remove from the user does not exist";
     passwords.erase(it);

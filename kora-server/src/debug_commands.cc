@@ -161,7 +161,7 @@ void debug_protocol(CommandContext& ctx) {
     w.bulk("Some real reply following the attribute");
   } else if (iequals(name, "push")) {
     if (w.resp() < 3) return w.error("ERR RESP2 is not supported by this command");
-    w.raw(">2\r\n");
+    w.push(2);
     w.bulk("server-cpu-usage");
     w.integer(42);
     w.bulk("Some real reply following the push reply");

@@ -1,3 +1,4 @@
+#include "kora/protocol/reply_writer.h"
 #include "pubsub_service.h"
 
 #include <chrono>
@@ -140,19 +141,9 @@ std::string_view verb_of(pubsub::Kind kind, bool subscribe) {
   return {};
 }
 
-void push_header(std::string& out, int resp, std::size_t n) {
-  out += resp >= 3 ? '>' : '*';
-  out += std::to_string(n);
-  out += "\r\n";
-}
+void push_header(std::string& out, int resp, std::size_t n) { protocol::ReplyWriter(&out, resp).push(n); }
 
-void bulk(std::string& out, std::string_view s) {
-  out += '$';
-  out += std::to_string(s.size());
-  out += "\r\n";
-  out.append(s);
-  out += "\r\n";
-}
+void bulk(std::string& out, std::string_view s) { protocol::ReplyWriter(&out).bulk(s); }
 }  // namespace
 
 void PubSubClient::confirm(std::string_view verb, std::optional<std::string_view> name, std::size_t count,

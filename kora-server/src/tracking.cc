@@ -1,3 +1,4 @@
+#include "kora/protocol/reply_writer.h"
 #include "tracking.h"
 
 #include <unordered_map>
@@ -87,13 +88,7 @@ class TrackingShard final : public core::ShardModuleState, public core::KeyListe
 
 const core::ShardSlot TrackingShard::kSlot = core::register_shard_slot();
 
-void append_bulk(std::string& out, std::string_view s) {
-  out += '$';
-  out += std::to_string(s.size());
-  out += "\r\n";
-  out.append(s);
-  out += "\r\n";
-}
+void append_bulk(std::string& out, std::string_view s) { protocol::ReplyWriter(&out).bulk(s); }
 
 }  // namespace
 

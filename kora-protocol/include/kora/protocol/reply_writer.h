@@ -28,6 +28,7 @@ class ReplyWriter {
   void set(std::size_t n);                // ~n (RESP3) / *n (RESP2)
   void dbl(double v);                     // ,v (RESP3) / bulk string (RESP2)
   void verbatim(std::string_view s);      // =len txt:s (RESP3) / bulk (RESP2)
+  void push(std::size_t n);               // >n (RESP3) / *n (RESP2), followed by n replies
   void boolean(bool v);                   // #t/#f (RESP3) / :1 or :0 (RESP2)
   void big_number(std::string_view digits);  // (digits (RESP3) / bulk (RESP2)
   void attribute(std::size_t pairs);      // |n (RESP3) / nothing (RESP2): n pairs the
