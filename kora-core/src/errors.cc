@@ -463,6 +463,10 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Script attempted to access a non local key in a cluster node";
     case Errc::kScriptKilled:
       return "ERR Script killed by user with SCRIPT KILL...";
+    case Errc::kClusterDisabled:
+      return "ERR This instance has cluster support disabled";
+    case Errc::kScriptAclDenied:
+      return "ERR The user executing the script " + a;
     case Errc::kScriptOutsideRun:
       return "ERR redis.call/pcall can only be called inside a script invocation";
     case Errc::kFunctionNotFound:

@@ -242,7 +242,7 @@ bool acl_authenticate(ClientState& client, std::string_view username, std::strin
 struct AclLogEntry {
   std::uint64_t count = 1;
   AclResult reason = AclResult::kDeniedCmd;
-  bool multi = false;  // context "multi" (else "toplevel")
+  std::string_view context = "toplevel";  // or "multi", "lua"
   std::string object;
   std::string username;
   std::int64_t ctime_ms = 0;
@@ -262,5 +262,7 @@ class AclLog {
 
 // CLIENT INFO's line for the ACL log's client-info field.
 std::string acl_client_info(const ClientState& client, std::string_view cmd);
+// The same from a client's shared identity (a script running on another worker).
+std::string acl_client_info(const ClientIdentity& who, int db, int resp, std::string_view cmd);
 
 }  // namespace kora::server

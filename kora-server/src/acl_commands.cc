@@ -177,7 +177,7 @@ void acl_log(CommandContext& ctx) {
                    : e.reason == AclResult::kDeniedChannel ? "channel"
                                                            : "auth");
     ctx.reply.bulk("context");
-    ctx.reply.bulk(e.multi ? "multi" : "toplevel");
+    ctx.reply.bulk(e.context);
     ctx.reply.bulk("object");
     ctx.reply.bulk(e.object);
     ctx.reply.bulk("username");

@@ -3,6 +3,8 @@
 
 #include "acl.h"
 #include "args.h"
+#include "client_commands.h"
+#include "kora/server/call.h"
 #include "kora/core/errors.h"
 
 namespace kora::server {
@@ -21,11 +23,22 @@ bool refresh(AclClient& acl) {
   return true;
 }
 
+// Keeps the user in the client's shared identity (redis.call in a script checks
+// against it, possibly on another worker) in step with its ACL user.
+void sync_identity(ClientState& client) {
+  const AclUser* want = client.acl->user->unrestricted() ? nullptr : client.acl->user.get();
+  if (client.identity && client.identity->acl_user.get() == want &&
+      client.identity->username == client.acl->username) {
+    return;
+  }
+  refresh_identity(client);
+}
+
 void log_denial(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> argv,
                 const AclVerdict& v, bool multi) {
   AclLogEntry e;
   e.reason = v.result;
-  e.multi = multi;
+  e.context = multi ? "multi" : "toplevel";
   const auto& cmds = AclCommands::instance();
   const std::string fullname = v.command >= 0 ? cmds.at(v.command).fullname : std::string(spec.name);
   e.object = v.result == AclResult::kDeniedCmd ? fullname : std::string(argv[v.argpos]);
@@ -84,6 +97,7 @@ GateVerdict acl_gate(ClientState& client, const CommandSpec& spec, std::span<con
     error = core::error_message(core::Errc::kNoAuth);
     return GateVerdict::kReject;
   }
+  sync_identity(client);
   if (acl.user->unrestricted()) return GateVerdict::kRun;
   const AclVerdict v = acl_check_command(*acl.user, spec, argv);
   if (v.result == AclResult::kOk) {
@@ -105,6 +119,36 @@ GateVerdict acl_gate(ClientState& client, const CommandSpec& spec, std::span<con
       break;
   }
   return GateVerdict::kReject;
+}
+
+bool acl_script_allows(const ClientIdentity* who, const CommandSpec& spec, std::span<const std::string_view> argv) {
+  if (!who || !who->acl_user) return true;
+  return acl_check_command(*who->acl_user, spec, argv).result == AclResult::kOk;
+}
+
+bool acl_script_check(const ClientIdentity* who, const CommandSpec& spec, std::span<const std::string_view> argv,
+                      int db, int resp, std::string_view caller_cmd, std::string& error) {
+  if (!who || !who->acl_user) return true;
+  const AclVerdict v = acl_check_command(*who->acl_user, spec, argv);
+  if (v.result == AclResult::kOk) return true;
+  const auto& cmds = AclCommands::instance();
+  AclLogEntry e;
+  e.reason = v.result;
+  e.context = "lua";
+  const std::string fullname = v.command >= 0 ? cmds.at(v.command).fullname : std::string(spec.name);
+  e.object = v.result == AclResult::kDeniedCmd ? fullname : std::string(argv[v.argpos]);
+  e.username = who->username;
+  std::string cmd(caller_cmd);
+  for (char& c : cmd) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  e.client_info = acl_client_info(*who, db, resp, cmd);
+  AclLog::instance().add(std::move(e));
+  // Redis's getAclErrorMessage.
+  const char* reason = v.result == AclResult::kDeniedKey
+                           ? "can't access at least one of the keys mentioned in the command arguments"
+                       : v.result == AclResult::kDeniedChannel ? "can't publish to the channel mentioned in the command"
+                                                                : "can't run this command or subcommand";
+  error = core::error_message(core::Errc::kScriptAclDenied, reason);
+  return false;
 }
 
 bool acl_exec_recheck(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> argv,

@@ -32,6 +32,17 @@ GateVerdict acl_gate(ClientState& client, const CommandSpec& spec, std::span<con
 bool acl_exec_recheck(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> argv,
                       std::string& error);
 
+// redis.call's ACL check in a script (Redis's scriptVerifyACL): `who`'s user
+// (the script's caller) against argv. A denial is logged with context "lua"
+// (client info: the caller, `db`, `resp`, `caller_cmd`) and `error` gets
+// Redis's "ERR The user executing the script ..." text. A null `who` or a
+// user with every permission always may.
+bool acl_script_check(const ClientIdentity* who, const CommandSpec& spec, std::span<const std::string_view> argv,
+                      int db, int resp, std::string_view caller_cmd, std::string& error);
+
+// redis.acl_check_cmd: whether `who`'s user may run argv (nothing logged).
+bool acl_script_allows(const ClientIdentity* who, const CommandSpec& spec, std::span<const std::string_view> argv);
+
 // Whether `client` must still authenticate (frames are then size-limited).
 bool acl_auth_required(const ClientState& client);
 

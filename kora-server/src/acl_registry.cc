@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "acl.h"
+
+#include "kora/server/call.h"
 #include "args.h"
 #include "kora/core/clock.h"
 
@@ -347,7 +349,7 @@ bool acl_authenticate(ClientState& client, std::string_view username, std::strin
   }
   AclLogEntry e;
   e.reason = AclResult::kDeniedAuth;
-  e.multi = in_multi;
+  e.context = in_multi ? "multi" : "toplevel";
   e.object = "AUTH";
   e.username = std::string(username);
   e.client_info = acl_client_info(client, "auth");
@@ -355,14 +357,31 @@ bool acl_authenticate(ClientState& client, std::string_view username, std::strin
   return false;
 }
 
-std::string acl_client_info(const ClientState& c, std::string_view cmd) {
+namespace {
+
+std::string client_info_line(const ClientState& c, std::string_view user, std::string_view cmd) {
   const std::int64_t age = c.created_ms ? (core::now_ms() - c.created_ms) / 1000 : 0;
-  const std::string user = c.acl ? c.acl->username : "default";
   return "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + std::to_string(c.fd) +
          " name=" + c.name + " age=" + std::to_string(age) + " idle=0 flags=N db=" + std::to_string(c.db) +
          " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0"
          " omem=0 tot-mem=0 events=r cmd=" +
-         std::string(cmd) + " user=" + user + " redir=-1 resp=" + std::to_string(c.resp);
+         std::string(cmd) + " user=" + std::string(user) + " redir=-1 resp=" + std::to_string(c.resp);
+}
+
+}  // namespace
+
+std::string acl_client_info(const ClientState& c, std::string_view cmd) {
+  return client_info_line(c, c.acl ? std::string_view(c.acl->username) : "default", cmd);
+}
+
+std::string acl_client_info(const ClientIdentity& who, int db, int resp, std::string_view cmd) {
+  ClientState c;
+  c.id = who.id;
+  c.addr = who.addr;
+  c.name = who.name;
+  c.db = db;
+  c.resp = resp;
+  return client_info_line(c, who.username, cmd);
 }
 
 // ---------------------------------------------------------------------------
@@ -382,7 +401,7 @@ void AclLog::add(AclLogEntry entry) {
   for (std::size_t i = 0; i < scan; ++i) {
     AclLogEntry& e = entries_[i];
     const std::int64_t delta = e.ctime_ms > entry.ctime_ms ? e.ctime_ms - entry.ctime_ms : entry.ctime_ms - e.ctime_ms;
-    if (e.reason == entry.reason && e.multi == entry.multi && delta <= 60000 && e.object == entry.object &&
+    if (e.reason == entry.reason && e.context == entry.context && delta <= 60000 && e.object == entry.object &&
         e.username == entry.username) {
       AclLogEntry match = std::move(e);
       entries_.erase(entries_.begin() + static_cast<long>(i));

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <string>
 
+#include "acl.h"
 #include "args.h"
 #include "kora/core/log.h"
 #include "kora/core/numbers.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
+#include "scripting.h"
 
 namespace kora::server {
 namespace {
@@ -60,7 +62,23 @@ void shutdown_command(CommandContext& ctx) {
     }
   }
   ctx.client->close_after_reply = true;
+  ScriptMonitor::instance().kill_all();  // a busy script's worker must get back to its loop
   ctx.server->shutdown_handler();
+}
+
+// CLUSTER <subcommand>: Kora is not a Redis Cluster node; every subcommand
+// gets Redis's answer for a server started with cluster-enabled no. (The row
+// exists so that scripts, ACL rules and COMMAND see the command Redis has.)
+// An unknown subcommand gets the unknown-subcommand error first, as in Redis
+// (its command table knows the subcommands).
+void cluster_command(CommandContext& ctx) {
+  std::string name = "cluster|";
+  for (char c : ctx.argv[1]) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (AclCommands::instance().find(name) < 0) {
+    ctx.rejected = true;
+    return ctx.reply.error(core::error_message(Errc::kUnknownSubcommand, subcommand_error_detail(ctx, "cluster")));
+  }
+  ctx.error(Errc::kClusterDisabled);
 }
 
 // LASTSAVE: the unix time of the last successful save; with none yet, the
@@ -82,6 +100,7 @@ const std::array kAdminCommands = {
     CommandSpec{"time", 1, kFast | kLoading | kStale, 0, 0, 0, time_command, Fanout::kNone, nullptr, "@fast"},
     CommandSpec{"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kConnection, 0, 0, 0, shutdown_command, Fanout::kNone, nullptr, "@admin @slow @dangerous"},
     CommandSpec{"lastsave", 1, kFast | kLoading | kStale, 0, 0, 0, lastsave_command, Fanout::kNone, nullptr, "@admin @fast @dangerous"},
+    CommandSpec{"cluster", -2, 0, 0, 0, 0, cluster_command, Fanout::kNone, nullptr, "@slow"},
     CommandSpec{"role", 1, kFast | kLoading | kStale | kNoScript, 0, 0, 0, role_command, Fanout::kNone, nullptr, "@admin @fast @dangerous"},
 };
 // clang-format on

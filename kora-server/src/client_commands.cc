@@ -23,9 +23,16 @@ namespace kora::server {
 using core::Errc;
 
 void refresh_identity(ClientState& c) {
-  ClientIdentity id{c.id, c.addr, c.name};
+  ClientIdentity id;
+  id.id = c.id;
+  id.addr = c.addr;
+  id.name = c.name;
   id.tracking = c.tracking && !c.tracking_bcast &&
                 (!c.tracking_optin || c.tracking_caching) && (!c.tracking_optout || !c.tracking_caching);
+  if (c.acl) {
+    if (!c.acl->user->unrestricted()) id.acl_user = c.acl->user;
+    id.username = c.acl->username;
+  }
   c.identity = std::make_shared<const ClientIdentity>(std::move(id));
 }
 

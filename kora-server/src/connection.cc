@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "acl_gate.h"
 #include "blocking.h"
+#include "client_commands.h"
 #include "kora/server/server_state.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
@@ -53,7 +54,7 @@ Connection::Connection(core::ShardEngine& engine, ServerState& state, Connection
   client_.unix_socket = socket_.is_unix();
   client_.fd = socket_.native_handle();
   client_.created_ms = core::now_ms();
-  client_.identity = std::make_shared<const ClientIdentity>(ClientIdentity{client_.id, client_.addr, client_.name});
+  refresh_identity(client_);
   client_.pubsub = make_pubsub_client(state_, worker_, client_, [this](std::string_view b) { deliver_push(b); });
   state_.connected_clients.fetch_add(1, std::memory_order_relaxed);
   state_.total_connections.fetch_add(1, std::memory_order_relaxed);
@@ -76,6 +77,7 @@ void Connection::start() {
     });
   });
   client_registered();
+  registry_.make_current();
   socket_.start([self = shared_from_this()](const asio::error_code& ec) {
     if (ec) return self->close();  // e.g. a TLS handshake with garbage
     self->read_more();

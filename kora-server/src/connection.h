@@ -55,6 +55,13 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
   void resume() override;
   void redirect_broken(std::uint64_t target) override;
 
+  // A script is past busy-reply-threshold on this connection's worker, whose
+  // event loop is stuck in it (busy_serve.cc): answers the whole commands
+  // waiting in an idle plain-socket client's kernel buffer (-BUSY, SCRIPT /
+  // FUNCTION KILL, FUNCTION STATS, AUTH...) without the loop. A client with
+  // anything in flight, or on TLS, waits for the script to end.
+  void serve_while_busy();
+
  private:
   // A command sent to another shard; its argv is owned and packed.
   struct RemoteCall {
@@ -219,6 +226,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
 // Counts connection objects, not just open sockets: a closed connection lives on
 // until its last pending handler or remote answer has run, and the server must
 // not go away before then.
+// Serves the calling worker's idle clients while a script it runs is busy
+// (Connection::serve_while_busy). Called from the script's hook.
+void serve_clients_while_busy();
+
 class ConnectionRegistry {
  public:
   void add(Connection* c) {
@@ -229,6 +240,11 @@ class ConnectionRegistry {
   void destroyed() { --objects_; }  // the object is gone
   void close_all();
   std::size_t objects() const { return objects_; }
+  // The registry of the calling worker (set when its first connection starts).
+  static ConnectionRegistry* current();
+  void make_current();
+  // The live connections (busy_serve.cc).
+  std::vector<std::shared_ptr<Connection>> connections() const;
 
  private:
   std::vector<Connection*> live_;

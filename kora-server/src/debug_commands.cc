@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "args.h"
+#include "debug_digest.h"
 #include "kora/core/dump.h"
 #include "kora/core/key_ops.h"
 #include "kora/core/list_value.h"
@@ -31,7 +32,11 @@ using core::Errc;
 
 void debug_help(CommandContext& ctx) {
   reply_help(ctx, "debug",
-             {"ERROR <string>",
+             {"DIGEST",
+              "    Output a hex signature representing the current DB content.",
+              "DIGEST-VALUE <key> [<key> ...]",
+              "    Output a hex signature of the values of all the specified keys.",
+              "ERROR <string>",
               "    Return a Redis protocol error with <string> as message. Useful for clients",
               "    unit tests to simulate Redis errors.",
               "LOG <message>",
@@ -203,6 +208,38 @@ void debug_quicklist_packed_threshold(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+// DEBUG DIGEST: the digest of every database (Redis's computeDatasetDigest):
+// logically expired keys still stored count, as in Redis. All zeros when empty.
+void debug_digest(CommandContext& ctx) {
+  Digest total{};
+  for (int db = 0; db < core::Shard::kDbCount; ++db) {
+    Digest keys{};
+    bool any = false;
+    for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
+      // now = 0: no key counts as expired, as Redis's walk of the whole dict.
+      ctx.engine.shard(s).db(db).for_each(0, [&](std::string_view key, const core::Entry& e) {
+        any = true;
+        xor_into(keys, key_value_digest(key, e));
+      });
+    }
+    if (!any) continue;
+    mix_db_index(total, db);
+    xor_into(total, keys);
+  }
+  ctx.reply.simple(digest_hex(total));
+}
+
+// DEBUG DIGEST-VALUE key...: each value's digest (all zeros when missing),
+// expired-but-stored keys included, as Redis.
+void debug_digest_value(CommandContext& ctx) {
+  ctx.reply.array(ctx.argv.size() - 2);
+  for (std::size_t j = 2; j < ctx.argv.size(); ++j) {
+    Digest digest{};
+    if (const core::Entry* e = ctx.db_for(ctx.argv[j]).peek(ctx.argv[j])) mix_value_digest(digest, *e);
+    ctx.reply.simple(digest_hex(digest));
+  }
+}
+
 void debug_log(CommandContext& ctx) {
   core::log(core::LogLevel::kWarning, "DEBUG LOG: %.*s", static_cast<int>(ctx.argv[2].size()), ctx.argv[2].data());
   ctx.reply.ok();
@@ -222,6 +259,7 @@ constexpr DebugSub kDebugSubcommands[] = {
     {"sleep", 3, debug_sleep},        {"set-active-expire", 3, debug_set_active_expire},
     {"log", 3, debug_log},            {"error", 3, debug_error},
     {"quicklist-packed-threshold", 3, debug_quicklist_packed_threshold},
+    {"digest", 2, debug_digest},      {"digest-value", -2, debug_digest_value},
 };
 
 // Redis checks each subcommand's argument count itself and answers a wrong one

@@ -248,6 +248,11 @@ std::optional<core::Errc> ScriptMonitor::kill(bool eval) {
   return std::nullopt;
 }
 
+void ScriptMonitor::kill_all() {
+  std::lock_guard lock(mu_);
+  for (const auto& r : running_) r->kill.store(true, std::memory_order_relaxed);
+}
+
 bool allowed_while_busy(std::span<const std::string_view> argv) {
   if (argv.empty()) return false;
   const std::string_view name = argv[0];

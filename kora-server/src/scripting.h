@@ -164,6 +164,9 @@ class ScriptMonitor {
   // SCRIPT KILL (eval) / FUNCTION KILL: the error code, or nullopt when the
   // kill flag was set.
   std::optional<core::Errc> kill(bool eval);
+  // SHUTDOWN: stops every running script, whether it wrote or not (the
+  // process is going away; a script's worker must return to its loop to stop).
+  void kill_all();
   // Calls fn(const Running*) under the lock with the running script (or nullptr).
   template <typename F>
   void with_running(F&& fn) const {

@@ -15,6 +15,7 @@
 #include "client_registry.h"
 #include "process_stats.h"
 #include "connection.h"
+#include "scripting.h"
 #include "tracking.h"
 #include "transport.h"
 #include "kora/core/clock.h"
@@ -205,6 +206,8 @@ void Server::stop() {
     workers_.clear();  // never handed to the workers
     return;
   }
+  // A worker stuck in a script (an endless loop) must get back to its loop.
+  ScriptMonitor::instance().kill_all();
   for (core::ShardId w = 0; w < workers_.size(); ++w) {
     WorkerIo& io = *workers_[w];
     engine_.run_on_worker(w, [&io] {

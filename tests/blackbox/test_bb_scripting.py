@@ -225,15 +225,16 @@ def test_undeclared_key_on_another_shard(kora):
 
 
 def test_busy_script_and_script_kill(kora):
-    """A script past busy-reply-threshold makes clients on *other* workers get -BUSY,
-    and SCRIPT KILL from one of them stops it. (A client whose worker is running the
-    script waits for it: that worker is executing Lua. Hence several candidate
-    connections with short timeouts, and no test at one worker.)"""
-    if kora.workers == 1:
-        pytest.skip("one worker: nobody else can answer while the script runs")
+    """A script past busy-reply-threshold makes every other client get -BUSY, those on
+    the script's own worker too (its hook answers them, as Redis's does), SCRIPT KILL
+    from any of them stops it, and every client works afterwards. The clients connect
+    before the script starts, so some share its worker."""
     r = make_client(kora.port)
     r.flushall()
     r.config_set("busy-reply-threshold", "100")
+    others = [redis.Redis(port=kora.port, socket_timeout=5) for _ in range(4 * kora.workers)]
+    for o in others:
+        assert o.ping()
     result = {}
 
     def run():
@@ -245,27 +246,61 @@ def test_busy_script_and_script_kill(kora):
 
     t = threading.Thread(target=run)
     t.start()
-    time.sleep(0.5)
-    others = [redis.Redis(port=kora.port, socket_timeout=0.5) for _ in range(2 * kora.workers)]
-    saw_busy = killed = False
     deadline = time.time() + 10
-    while time.time() < deadline and not killed:
-        for o in others:
+    busy = set()
+    while len(busy) < len(others) and time.time() < deadline:
+        for n, o in enumerate(others):
             try:
                 o.ping()
             except redis.exceptions.ResponseError as e:
                 assert str(e).startswith("BUSY Redis is busy running a script")
-                saw_busy = True
-            except (redis.exceptions.TimeoutError, redis.exceptions.ConnectionError):
-                continue
-            try:
-                killed = o.script_kill()
-            except (redis.exceptions.TimeoutError, redis.exceptions.ConnectionError):
-                continue
-            if killed:
-                break
+                busy.add(n)
+        time.sleep(0.05)
+    assert len(busy) == len(others), "a client was not answered while the script ran"
+    assert others[-1].script_kill()
     t.join(10)
-    assert saw_busy and killed
     assert "Script killed by user with SCRIPT KILL" in result.get("err", "")
-    assert make_client(kora.port).ping()
+    for o in others:
+        assert o.ping()
+    r.config_set("busy-reply-threshold", "5000")
+
+
+def test_function_stats_and_kill_while_busy(kora):
+    """FUNCTION STATS shows the running function to any client while it is busy, and
+    FUNCTION KILL stops it; SCRIPT KILL names the other kind's error."""
+    r = make_client(kora.port)
+    r.config_set("busy-reply-threshold", "50")
+    r.function_load("#!lua name=busylib\nredis.register_function('spin', function() "
+                    "local a = 1 while true do a = a + 1 end end)", replace=True)
+    others = [redis.Redis(port=kora.port, socket_timeout=5) for _ in range(4 * kora.workers)]
+    for o in others:
+        assert o.ping()
+    result = {}
+
+    def run():
+        c = make_client(kora.port)
+        try:
+            c.fcall("spin", 0)
+        except redis.exceptions.ResponseError as e:
+            result["err"] = str(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            others[0].ping()
+        except redis.exceptions.ResponseError:
+            break
+        time.sleep(0.05)
+    for o in others:
+        stats = o.execute_command("FUNCTION", "STATS")
+        running = stats[1]
+        assert running[1] == b"spin" and running[3] == [b"FCALL", b"spin", b"0"]  # as sent
+        with pytest.raises(redis.exceptions.ResponseError, match="BUSY"):
+            o.execute_command("SCRIPT", "KILL")
+    assert others[0].execute_command("FUNCTION", "KILL") == b"OK"
+    t.join(10)
+    assert "killed" in result.get("err", "")
+    assert r.execute_command("FUNCTION", "DELETE", "busylib") == b"OK"
     r.config_set("busy-reply-threshold", "5000")

@@ -35,6 +35,7 @@ namespace kora::server {
 
 struct BlockedClient;
 class ServerShard;
+struct AclUser;  // acl.h
 
 // Who runs a command, for SLOWLOG and CLIENT UNBLOCK. Immutable once shared:
 // CLIENT SETNAME replaces the connection's identity with a new one.
@@ -45,6 +46,10 @@ struct ClientIdentity {
   // CLIENT TRACKING: remember the keys this client's read-only commands read
   // (tracking on, default mode, and not opted out for this command).
   bool tracking = false;
+  // ACL: the client's user when its permissions are limited (null: every
+  // permission, or in-process), checked again by redis.call in scripts.
+  std::shared_ptr<const AclUser> acl_user;
+  std::string username = "default";
 };
 
 void serve_blocked_clients(core::ShardEngine& engine, core::Shard& shard, ServerState* server);
