@@ -64,7 +64,8 @@ const CommandSpec* CommandTable::find(std::string_view name) const {
   char lower[32];
   if (name.size() >= sizeof lower) return nullptr;
   for (std::size_t i = 0; i < name.size(); ++i) {
-    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    const char c = name[i];  // ASCII only, as Redis's command names (no locale call)
+    lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
   }
   auto& map = index();
   auto it = map.find(std::string(lower, name.size()));

@@ -47,6 +47,9 @@ bool denied_in_script(const CommandSpec& spec, std::span<const std::string_view>
   if (std::binary_search(std::begin(kNoScriptCommands), std::end(kNoScriptCommands), std::string_view(name))) return true;
   if (argv.size() < 2) return false;
   name += '|';
+  // Only a container with a denied subcommand needs argv[1] (the list is sorted).
+  const auto* first = std::lower_bound(std::begin(kNoScriptCommands), std::end(kNoScriptCommands), std::string_view(name));
+  if (first == std::end(kNoScriptCommands) || !first->starts_with(name)) return false;
   for (char c : argv[1]) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return std::binary_search(std::begin(kNoScriptCommands), std::end(kNoScriptCommands), std::string_view(name));
 }
