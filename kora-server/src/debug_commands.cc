@@ -5,7 +5,8 @@
 //
 // DEBUG runs once holding every shard (Fanout::kWhole), as Redis runs it on its
 // one thread: SLEEP stalls every shard, POPULATE reaches each key's shard.
-// Subcommands Kora has no meaning for (SEGFAULT, RELOAD before persistence...)
+// RELOAD saves, flushes and loads the snapshot (persistence_commands.cc).
+// Subcommands Kora has no meaning for (SEGFAULT...)
 // get Redis's unknown-subcommand error.
 #include <array>
 #include <chrono>
@@ -23,6 +24,7 @@
 #include "kora/core/object.h"
 #include "kora/core/string_ops.h"
 #include "kora/server/command.h"
+#include "persistence_commands.h"
 
 namespace kora::server {
 namespace {
@@ -222,6 +224,7 @@ constexpr DebugSub kDebugSubcommands[] = {
     {"sleep", 3, debug_sleep},        {"set-active-expire", 3, debug_set_active_expire},
     {"log", 3, debug_log},            {"error", 3, debug_error},
     {"quicklist-packed-threshold", 3, debug_quicklist_packed_threshold},
+    {"reload", -2, debug_reload},
 };
 
 // Redis checks each subcommand's argument count itself and answers a wrong one
