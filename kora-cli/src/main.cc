@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   kora::core::log(kora::core::LogLevel::kNotice, "Kora %s (Redis %s compatible), pid %d, port %u, %zu workers, config file '%s'",
                   "0.1.0", "7.0.15", static_cast<int>(getpid()), static_cast<unsigned>(server.port()),
                   engine.shard_count(), server.state().config_file.c_str());
+  for (const auto& line : persistence.startup_log()) kora::core::log(kora::core::LogLevel::kNotice, "%s", line.c_str());
   persistence.start(engine);
   kora::core::log(kora::core::LogLevel::kNotice, "Ready to accept connections");
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -244,12 +245,14 @@ core::Result<void> Persistence::load_at_startup(core::ShardEngine& engine) {
   if (!loaded.ok()) return loaded.error();
   load_loaded_.store(loaded->keys);
   load_expired_.store(loaded->expired);
-  core::log(LogLevel::kNotice, "DB loaded from disk: %.3f seconds (%llu keys, %llu expired keys skipped)",
-            static_cast<double>(micros_since(t0)) / 1e6, static_cast<unsigned long long>(loaded->keys),
-            static_cast<unsigned long long>(loaded->expired));
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "DB loaded from disk: %.3f seconds (%llu keys, %llu expired keys skipped)",
+                static_cast<double>(micros_since(t0)) / 1e6, static_cast<unsigned long long>(loaded->keys),
+                static_cast<unsigned long long>(loaded->expired));
+  startup_log_.emplace_back(buf);
   if (!loaded->functions.empty()) {
-    core::log(LogLevel::kWarning, "%zu function libraries in '%s' were not loaded (functions are not persisted by Kora)",
-              loaded->functions.size(), file.c_str());
+    startup_log_.push_back(std::to_string(loaded->functions.size()) + " function libraries in '" + file +
+                           "' were not loaded (Kora does not persist functions yet)");
   }
   return core::Ok{};
 }

@@ -58,6 +58,9 @@ class Persistence {
   // error). Call before serving, from a non-worker thread. Error: kSnapshot
   // naming the file (corrupt, newer version, unreadable).
   core::Result<void> load_at_startup(core::ShardEngine& engine);
+  // What the load has to say, for the log once the banner is out (kora-cli's
+  // first stdout line is its banner).
+  const std::vector<std::string>& startup_log() const { return startup_log_; }
   // Starts the timer thread (save rules, snapshot-interval-secs) for `engine`.
   void start(core::ShardEngine& engine);
   // Stops the timer, waits for a running BGSAVE, then saves when SHUTDOWN SAVE
@@ -102,6 +105,7 @@ class Persistence {
   std::string dir_;
   std::string dbfilename_ = "dump.rdb";
   std::vector<std::pair<std::int64_t, std::int64_t>> rules_;
+  std::vector<std::string> startup_log_;
 
   std::atomic<std::int64_t> lastsave_s_{0};
   std::atomic<std::int64_t> last_try_s_{0};
