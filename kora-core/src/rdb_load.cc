@@ -68,9 +68,10 @@ std::unique_ptr<Object> build_hash(const Strings& fv) {
 }
 
 // Sorted sets: validates (no NaN, distinct members), sorts, then takes the
-// encoding Redis's loader would: a listpack up to zset-max-listpack-entries /
-// -value, else a skiplist.
-std::unique_ptr<Object> build_zset(std::vector<std::pair<std::string, double>>& items) {
+// encoding Redis 7.0's loader gives: a listpack stays one unless it has more
+// entries than zset-max-listpack-entries; a skiplist becomes a listpack when
+// it fits both limits.
+std::unique_ptr<Object> build_zset(std::vector<std::pair<std::string, double>>& items, bool from_listpack) {
   std::unordered_set<std::string_view> seen;
   for (const auto& [m, s] : items) {
     if (std::isnan(s) || !seen.insert(m).second) return nullptr;
@@ -78,9 +79,11 @@ std::unique_ptr<Object> build_zset(std::vector<std::pair<std::string, double>>& 
   std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
     return a.second < b.second || (a.second == b.second && compare_members(a.first, b.first) < 0);
   });
-  auto z = std::make_unique<ZSetValue>(/*skiplist=*/true);
+  auto z = std::make_unique<ZSetValue>(/*skiplist=*/!from_listpack);
   for (const auto& [m, s] : items) z->append_sorted(m, s);
-  z->convert_to_listpack_if_fits();
+  const auto max_entries = EncodingLimits::instance().zset_max_listpack_entries.load(std::memory_order_relaxed);
+  if (from_listpack && static_cast<std::int64_t>(items.size()) > max_entries) z->convert_to_skiplist();
+  if (!from_listpack) z->convert_to_listpack_if_fits();
   return z;
 }
 
@@ -399,7 +402,7 @@ LoadStatus load_value(std::uint8_t type, Input& in, RestoredValue& out, std::str
         }
       }
       if (items.empty()) return LoadStatus::kEmpty;
-      out.object = build_zset(items);
+      out.object = build_zset(items, type == kTypeZSetZiplist || type == kTypeZSetListpack);
       if (!out.object) return bad(why, "zset element");
       out.type = ValueType::kZSet;
       return LoadStatus::kOk;
