@@ -224,7 +224,8 @@ constexpr DebugSub kDebugSubcommands[] = {
     {"sleep", 3, debug_sleep},        {"set-active-expire", 3, debug_set_active_expire},
     {"log", 3, debug_log},            {"error", 3, debug_error},
     {"quicklist-packed-threshold", 3, debug_quicklist_packed_threshold},
-    {"reload", -2, debug_reload},
+    {"reload", -2, debug_reload},     {"digest", 2, debug_digest},
+    {"digest-value", -2, debug_digest_value},
 };
 
 // Redis checks each subcommand's argument count itself and answers a wrong one

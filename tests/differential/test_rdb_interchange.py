@@ -168,6 +168,11 @@ def test_snapshots_both_ways(filled_redis, tmp_path):
         k = _client(kora.port)
         compare(expected, keyspace(k))
         assert k.info("persistence")["rdb_last_load_keys_loaded"] == len(expected)
+        # Redis's dataset digest (DEBUG DIGEST) agrees, and per key.
+        digest = r.execute_command("DEBUG", "DIGEST")
+        assert digest != b"0" * 40 and k.execute_command("DEBUG", "DIGEST") == digest
+        some = [key for (db, key) in expected if db == 0]
+        assert k.execute_command("DEBUG", "DIGEST-VALUE", *some) == r.execute_command("DEBUG", "DIGEST-VALUE", *some)
         # Kora -> Redis: SAVE, redis-check-rdb, a fresh redis-server loads it.
         k.config_set("dbfilename", "kora.rdb")
         assert k.save()
@@ -181,6 +186,7 @@ def test_snapshots_both_ways(filled_redis, tmp_path):
         try:
             r2 = _client(r2srv.port)
             compare(expected, keyspace(r2))
+            assert r2.execute_command("DEBUG", "DIGEST") == digest
             r2.close()
         finally:
             r2srv.stop()
@@ -285,3 +291,44 @@ def test_bgsave_and_debug_reload(tmp_path):
         k2.close()
     finally:
         kora2.stop()
+
+
+def test_config_retain_and_save_rules(tmp_path):
+    kora = servers.start_kora(2, extra_args=["--data-dir", str(tmp_path), "--snapshot-retain", "3"])
+    try:
+        k = _client(kora.port)
+        assert k.config_get("dir")["dir"] == str(tmp_path.resolve())
+        assert k.config_get("dbfilename")["dbfilename"] == "dump.rdb"
+        assert k.config_get("save")["save"] == ""
+        with pytest.raises(redis.ResponseError, match="dbfilename can't be a path"):
+            k.config_set("dbfilename", "a/b.rdb")
+        with pytest.raises(redis.ResponseError, match="Invalid save parameters"):
+            k.config_set("save", "10")
+        with pytest.raises(redis.ResponseError, match="No such file or directory"):
+            k.config_set("dir", str(tmp_path / "missing"))
+        with pytest.raises(redis.ResponseError, match="syntax error"):
+            k.execute_command("BGSAVE", "NOW")
+        # snapshot-retain 3: the newest file and two older copies.
+        for i in range(4):
+            k.set("gen", i)
+            assert k.save()
+        names = sorted(os.listdir(tmp_path))
+        assert [n for n in names if n.startswith("dump.rdb")] == ["dump.rdb", "dump.rdb.1", "dump.rdb.2"], names
+        assert not [n for n in names if n.startswith("temp-")], names
+        # A save rule: one change within a second triggers a background save.
+        saves = k.info("persistence")["rdb_saves"]
+        last = k.lastsave()
+        k.config_set("save", "1 1")
+        assert k.config_get("save")["save"] == "1 1"
+        time.sleep(1.1)
+        k.set("gen", "rule")
+        deadline = time.time() + 10
+        while k.info("persistence")["rdb_saves"] == saves and time.time() < deadline:
+            time.sleep(0.1)
+        assert k.info("persistence")["rdb_saves"] == saves + 1
+        assert k.lastsave() >= last
+        assert k.info("persistence")["rdb_changes_since_last_save"] == 0
+        k.config_set("save", "")
+        k.close()
+    finally:
+        kora.stop()
