@@ -1,6 +1,8 @@
 #include "kora/server/persistence.h"
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -182,39 +184,67 @@ core::Result<void> Persistence::save_held(core::ShardEngine& engine, std::int64_
 }
 
 core::Result<void> Persistence::start_bgsave(core::ShardEngine& engine) {
+  std::vector<core::ShardId> all(engine.shard_count());
+  for (core::ShardId i = 0; i < all.size(); ++i) all[i] = i;
+  return engine.with_shards(all, [&] { return bgsave_held(engine, core::now_ms()); });
+}
+
+core::Result<void> Persistence::bgsave_held(core::ShardEngine& engine, std::int64_t now_ms) {
   std::lock_guard lock(thread_mu_);
   if (bgsave_running_.exchange(true)) return Errc::kBgsaveInProgress;
   if (bgsave_.joinable()) bgsave_.join();  // the previous one, finished
-  bgsave_started_ms_.store(core::now_ms());
-  core::log(LogLevel::kNotice, "Background saving started");
-  bgsave_ = std::thread([this, e = &engine] { bgsave_thread(e); });
-  return core::Ok{};
-}
-
-void Persistence::bgsave_thread(core::ShardEngine* engine) {
-  std::vector<storage::ShardImage> images(engine->shard_count());
+  // Everything the child needs, gathered before the fork (no lock is taken in it).
+  const std::string file = path();
+  const core::rdb::FileInfo info = file_info();
+  const int retain = static_cast<int>(snapshot_retain.load());
   std::uint64_t dirty = 0;
-  std::int64_t max_stall = 0;
-  for (core::ShardId i = 0; i < engine->shard_count(); ++i) {
-    engine->call(i, [&] {
-      const auto t0 = std::chrono::steady_clock::now();
-      images[i] = storage::serialize_shard(engine->shard(i), core::now_ms());
-      dirty += ServerShard::of(engine->shard(i)).dirty;
-      max_stall = std::max(max_stall, micros_since(t0));
-    });
+  for (core::ShardId i = 0; i < engine.shard_count(); ++i) dirty += ServerShard::of(engine.shard(i)).dirty;
+  const auto t0 = std::chrono::steady_clock::now();
+  bgsave_started_ms_.store(core::now_ms());
+  // Every shard is held: the child's copy of the keyspace is one point in time.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: only this thread exists. It closes what it inherited (the
+    // listening sockets, client connections), writes the file and exits.
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    std::vector<storage::ShardImage> images;
+    images.reserve(engine.shard_count());
+    for (core::ShardId i = 0; i < engine.shard_count(); ++i) {
+      images.push_back(storage::serialize_shard(engine.shard(i), now_ms));
+    }
+    auto written = storage::write_images(images, file, info, retain);
+    if (!written.ok()) {
+      const std::string& m = written.error().message;
+      (void)!::write(2, m.data(), m.size());
+    }
+    ::_exit(written.ok() ? 0 : 1);
   }
-  max_stall_us_.store(max_stall);
-  auto written = storage::write_images(images, path(), file_info(), static_cast<int>(snapshot_retain.load()));
-  note_saved(dirty, written.ok());
-  last_bgsave_ok_.store(written.ok());
-  last_bgsave_time_sec_.store((core::now_ms() - bgsave_started_ms_.load()) / 1000);
-  if (written.ok()) {
-    core::log(LogLevel::kNotice, "Background saving terminated with success (longest shard stall %lld us)",
-              static_cast<long long>(max_stall));
-  } else {
-    core::log(LogLevel::kWarning, "Background saving error: %s", written.error().message.c_str());
+  if (pid < 0) {
+    const int err = errno;
+    bgsave_running_.store(false);
+    last_bgsave_ok_.store(false);
+    core::log(LogLevel::kWarning, "Can't save in background: fork: %s", std::strerror(err));
+    return core::Error::of(Errc::kSnapshot);
   }
-  bgsave_running_.store(false);
+  max_stall_us_.store(micros_since(t0));
+  core::log(LogLevel::kNotice, "Background saving started by pid %d (fork took %lld us)", static_cast<int>(pid),
+            static_cast<long long>(max_stall_us_.load()));
+  bgsave_ = std::thread([this, pid, dirty] {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    note_saved(dirty, ok);
+    last_bgsave_ok_.store(ok);
+    last_bgsave_time_sec_.store((core::now_ms() - bgsave_started_ms_.load()) / 1000);
+    if (ok) {
+      core::log(LogLevel::kNotice, "Background saving terminated with success");
+    } else {
+      core::log(LogLevel::kWarning, "Background saving error");
+    }
+    bgsave_running_.store(false);
+  });
+  return core::Ok{};
 }
 
 core::Result<void> Persistence::reload_held(core::ShardEngine& engine, std::int64_t now_ms, bool save, bool flush) {

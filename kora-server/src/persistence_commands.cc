@@ -24,13 +24,14 @@ void save_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
-// BGSAVE [SCHEDULE]: starts a background save; with one running, an error
-// (SCHEDULE changes nothing then: Redis schedules only behind an AOF rewrite).
+// BGSAVE [SCHEDULE]: holding every shard (Fanout::kWhole), forks a child that
+// writes the snapshot; with one running, an error (SCHEDULE changes nothing
+// then: Redis schedules only behind an AOF rewrite).
 void bgsave_command(CommandContext& ctx) {
   if (ctx.argv.size() > 1 && !(ctx.argv.size() == 2 && iequals(ctx.argv[1], "schedule"))) {
     return ctx.error(Errc::kSyntax);
   }
-  auto r = Persistence::instance().start_bgsave(ctx.engine);
+  auto r = Persistence::instance().bgsave_held(ctx.engine, ctx.now_ms);
   if (!r.ok()) return ctx.reply.error(r.error().message);
   ctx.reply.simple("Background saving started");
 }
@@ -38,7 +39,7 @@ void bgsave_command(CommandContext& ctx) {
 // clang-format off
 const std::array kPersistenceCommands = {
     CommandSpec{"save", 1, kAdmin | kNoScript | kAllShards, 0, 0, 0, save_command, Fanout::kWhole, nullptr, "@admin @slow @dangerous"},
-    CommandSpec{"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, bgsave_command, Fanout::kNone, nullptr, "@admin @slow @dangerous"},
+    CommandSpec{"bgsave", -1, kAdmin | kNoScript | kAllShards, 0, 0, 0, bgsave_command, Fanout::kWhole, nullptr, "@admin @slow @dangerous"},
 };
 // clang-format on
 

@@ -11,10 +11,9 @@
 // Saving:
 // - save_held(): SAVE / DEBUG RELOAD / FLUSHALL paths that already hold every
 //   shard (Fanout::kWhole): one point in time across the engine.
-// - start_bgsave(): BGSAVE and the timer. A background thread takes each shard
-//   in turn through ShardEngine::call, serializes it there (the only time that
-//   shard stops serving), then writes the file off every worker. Each shard's
-//   part is a point in time of that shard.
+// - bgsave_held() / start_bgsave(): BGSAVE and the timer. Holding every shard,
+//   the process forks (as Redis); the child serializes its copy-on-write image
+//   of the keyspace and writes the file; the shards stop only for the fork.
 
 #include <atomic>
 #include <condition_variable>
@@ -73,7 +72,12 @@ class Persistence {
   // --- saving ---
   // SAVE: every shard held by the caller. Error: kBgsaveInProgress, kSnapshot.
   core::Result<void> save_held(core::ShardEngine& engine, std::int64_t now_ms);
-  // BGSAVE. Error: kBgsaveInProgress.
+  // BGSAVE, every shard held by the caller: forks; the child writes the file
+  // from its copy of the keyspace (one point in time; the shards stop only
+  // for the fork) and a thread of this process reaps it. Errors:
+  // kBgsaveInProgress, kSnapshot (fork failed).
+  core::Result<void> bgsave_held(core::ShardEngine& engine, std::int64_t now_ms);
+  // The same from a thread that is not a worker (the timer): takes every shard.
   core::Result<void> start_bgsave(core::ShardEngine& engine);
   bool bgsave_in_progress() const { return bgsave_running_.load(); }
 
@@ -91,13 +95,12 @@ class Persistence {
   std::uint64_t saves() const { return saves_.load(); }
   std::uint64_t last_load_keys_loaded() const { return load_loaded_.load(); }
   std::uint64_t last_load_keys_expired() const { return load_expired_.load(); }
-  // The longest time one shard was held by the last BGSAVE, in microseconds.
+  // How long the last BGSAVE held the shards (the fork), in microseconds.
   std::int64_t last_bgsave_max_stall_us() const { return max_stall_us_.load(); }
 
  private:
   Persistence();
   void run_timer(core::ShardEngine* engine);
-  void bgsave_thread(core::ShardEngine* engine);
   std::uint64_t total_dirty(core::ShardEngine& engine);
   void note_saved(std::uint64_t dirty, bool ok);
 
