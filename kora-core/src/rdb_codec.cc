@@ -331,6 +331,9 @@ std::optional<double> Input::text_double() {
 }
 
 std::optional<std::string> lzf_decompress(std::string_view in, std::size_t out_len) {
+  // LZF expands at most ~130x (a 3-byte back reference yields 264 bytes): a
+  // larger claimed length is corrupt, and must not drive the allocation.
+  if (out_len > in.size() * 132 + 64) return std::nullopt;
   std::string out;
   out.reserve(out_len);
   const auto* ip = reinterpret_cast<const unsigned char*>(in.data());
