@@ -21,6 +21,7 @@
 #include "kora/core/engine.h"
 #include "kora/core/log.h"
 #include "kora/server/config_settings.h"
+#include "kora/server/persistence.h"
 #include "kora/server/server.h"
 #include "options.h"
 
@@ -52,6 +53,14 @@ int main(int argc, char** argv) {
   server.state().config_file = options.config_file;
   // SHUTDOWN: the same path as a SIGTERM from outside (sigwait below).
   server.state().shutdown_handler = [] { kill(getpid(), SIGTERM); };
+  // The snapshot at CONFIG dir/dbfilename (--data-dir sets dir), loaded
+  // before anything serves; a corrupt or newer file stops the start.
+  kora::server::Persistence& persistence = kora::server::Persistence::instance();
+  if (auto loaded = persistence.load_at_startup(engine); !loaded.ok()) {
+    std::fprintf(stderr, "kora-cli: %s\n", loaded.error().message.c_str());
+    kora::core::log(kora::core::LogLevel::kWarning, "%s", loaded.error().message.c_str());
+    return 1;
+  }
   auto started = server.start();
   if (!started.ok()) {
     std::fprintf(stderr, "kora-cli: %s\n", started.error().message.c_str());
@@ -65,6 +74,8 @@ int main(int argc, char** argv) {
   kora::core::log(kora::core::LogLevel::kNotice, "Kora %s (Redis %s compatible), pid %d, port %u, %zu workers, config file '%s'",
                   "0.1.0", "7.0.15", static_cast<int>(getpid()), static_cast<unsigned>(server.port()),
                   engine.shard_count(), server.state().config_file.c_str());
+  for (const auto& line : persistence.startup_log()) kora::core::log(kora::core::LogLevel::kNotice, "%s", line.c_str());
+  persistence.start(engine);
   kora::core::log(kora::core::LogLevel::kNotice, "Ready to accept connections");
 
   int sig = 0;
@@ -73,6 +84,7 @@ int main(int argc, char** argv) {
   kora::core::log(kora::core::LogLevel::kWarning, "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   server.stop();
+  persistence.stop_and_maybe_save(engine);  // the final snapshot, if one is due
   engine.stop();
   kora::core::log(kora::core::LogLevel::kWarning, "Kora is now ready to exit, bye bye...");
   return 0;

@@ -123,6 +123,8 @@ std::vector<Setting> settings() {
          o.server.tls_auth_clients = v;
          return std::nullopt;
        }},
+      {"data_dir", "--data-dir", "where snapshots live: CONFIG dir (dump.rdb there is loaded at start)", T::kString,
+       0, 0, [](const std::string& v, Options&) { return server::set_config_parameter("dir", v); }},
       {"notify_keyspace_events", "--notify-keyspace-events", "keyspace notifications, Redis's letters (e.g. KEA)",
        T::kString, 0, 0,
        [](const std::string& v, Options&) { return server::set_config_parameter("notify-keyspace-events", v); }},

@@ -1,61 +1,31 @@
 #include "kora/core/dump.h"
 
-#include <cstring>
-
-#include "kora/core/hash.h"
-#include "kora/core/type_registry.h"
-#include "payload.h"
+#include "kora/core/rdb.h"
 
 namespace kora::core {
-namespace {
-
-constexpr char kMagic = 'K';
-constexpr unsigned char kFormatVersion = 1;
-
-}  // namespace
 
 std::string dump_payload(const Entry& e) {
   std::string out;
-  out.push_back(kMagic);
-  out.push_back(static_cast<char>(kFormatVersion));
-  out.push_back(static_cast<char>(e.type()));
-  if (e.type() == ValueType::kString) {
-    out.append(e.str());
-  } else {
-    // Every aggregate type serializes itself (type_registry.h).
-    TypeRegistry::instance().find(e.type())->serialize(*e.object(), out);
-  }
-  std::uint64_t sum = hash_bytes(out);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(sum >> (8 * i)));
+  rdb::append_value(e, out);
+  out.push_back(static_cast<char>(rdb::kVersion & 0xff));
+  out.push_back(static_cast<char>(rdb::kVersion >> 8));
+  const std::uint64_t crc = rdb::crc64(0, out);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
   return out;
 }
 
 Result<RestoredValue> parse_payload(std::string_view payload) {
-  const Error bad = Error::of(Errc::kDumpPayload);
-  if (payload.size() < 3 + 8 || payload[0] != kMagic ||
-      static_cast<unsigned char>(payload[1]) != kFormatVersion) {
-    return bad;
-  }
-  std::string_view covered = payload.substr(0, payload.size() - 8);
-  std::uint64_t sum = 0;
-  for (int i = 0; i < 8; ++i) {
-    sum |= static_cast<std::uint64_t>(static_cast<unsigned char>(payload[covered.size() + i])) << (8 * i);
-  }
-  if (sum != hash_bytes(covered)) return bad;
-
-  RestoredValue v;
-  v.type = static_cast<ValueType>(static_cast<unsigned char>(payload[2]));
-  if (v.type == ValueType::kString) {
-    v.str.assign(covered.substr(3));
-    return v;
-  }
-  const TypeInfo* info = TypeRegistry::instance().find(v.type);
-  if (!info || !info->deserialize) return bad;
-  v.object = info->deserialize(covered.substr(3));
-  // An empty aggregate is never dumped (an empty stream is: streams are kept
-  // when emptied).
-  if (!v.object || (v.object->size() == 0 && v.type != ValueType::kStream)) return bad;
-  return v;
+  // Redis's verifyDumpPayload: at least the version and the CRC, a version this
+  // server can read, and the CRC64 of everything before it.
+  if (payload.size() < 10) return Errc::kDumpPayload;
+  const std::string_view footer = payload.substr(payload.size() - 10);
+  const unsigned version = static_cast<unsigned char>(footer[0]) | static_cast<unsigned char>(footer[1]) << 8;
+  if (version > rdb::kVersion) return Errc::kDumpPayload;
+  std::uint64_t crc = 0;
+  for (int i = 0; i < 8; ++i) crc |= std::uint64_t{static_cast<unsigned char>(footer[2 + static_cast<std::size_t>(i)])} << (8 * i);
+  if (crc != rdb::crc64(0, payload.substr(0, payload.size() - 8))) return Errc::kDumpPayload;
+  std::string_view body = payload.substr(0, payload.size() - 10);
+  return rdb::read_value(body);
 }
 
 void store_restored(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,

@@ -491,6 +491,12 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR library name argument was not given";
     case Errc::kScriptBlockOption:
       return "ERR " + a + " command is not allowed with BLOCK option from scripts";
+    case Errc::kBadDataFormat:
+      return "ERR Bad data format";
+    case Errc::kBgsaveInProgress:
+      return "ERR Background save already in progress";
+    case Errc::kSnapshot:
+      return a.empty() ? std::string("ERR") : "ERR " + a;
   }
   return "ERR unknown error";
 }

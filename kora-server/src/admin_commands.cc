@@ -4,11 +4,14 @@
 #include <chrono>
 #include <string>
 
+#include <unistd.h>
+
 #include "acl.h"
 #include "args.h"
 #include "kora/core/log.h"
 #include "kora/core/numbers.h"
 #include "kora/server/command.h"
+#include "kora/server/persistence.h"
 #include "kora/server/server_state.h"
 #include "scripting.h"
 
@@ -32,10 +35,11 @@ void time_command(CommandContext& ctx) {
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: Redis 7.0's argument rules.
 // There are no replicas to wait for (NOW changes nothing) and no shutdown in
-// progress to ABORT. Kora has no persistence yet, so there is nothing to save
-// unless SAVE asks for it, and then saving fails: the server stays up unless
-// FORCE says to exit anyway, as Redis does when its save fails. On success the
-// client gets no reply: its connection closes as the server stops.
+// progress to ABORT. The final snapshot (SAVE, or save rules without NOSAVE)
+// is written by the process as it stops (Persistence::stop_and_maybe_save);
+// when its directory is not writable the server stays up unless FORCE says to
+// exit anyway, as Redis does when its save fails. On success the client gets
+// no reply: its connection closes as the server stops.
 void shutdown_command(CommandContext& ctx) {
   bool nosave = false, save = false, force = false, abort = false;
   for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
@@ -54,13 +58,17 @@ void shutdown_command(CommandContext& ctx) {
     return ctx.error(Errc::kShutdownFailed);
   }
   core::log(core::LogLevel::kWarning, "User requested shutdown...");
-  if (save) {
-    core::log(core::LogLevel::kWarning, "Error trying to save the DB: persistence is not available in this build");
+  Persistence& p = Persistence::instance();
+  const bool will_save = save || (!nosave && !p.save_rules().empty());
+  if (will_save && ::access(p.dir().c_str(), W_OK) != 0) {
+    core::log(core::LogLevel::kWarning, "Error trying to save the DB: directory '%s' is not writable", p.dir().c_str());
     if (!force) {
       core::log(core::LogLevel::kWarning, "Errors trying to shut down the server. Check the logs for more information.");
       return ctx.error(Errc::kShutdownFailed);
     }
   }
+  p.set_shutdown_save(save ? Persistence::ShutdownSave::kSave
+                            : nosave ? Persistence::ShutdownSave::kNoSave : Persistence::ShutdownSave::kDefault);
   ctx.client->close_after_reply = true;
   ScriptMonitor::instance().kill_all();  // a busy script's worker must get back to its loop
   ctx.server->shutdown_handler();
@@ -83,9 +91,7 @@ void cluster_command(CommandContext& ctx) {
 
 // LASTSAVE: the unix time of the last successful save; with none yet, the
 // server's start (as Redis initializes it).
-void lastsave_command(CommandContext& ctx) {
-  ctx.reply.integer(ctx.server ? ctx.server->start_time_ms() / 1000 : 0);
-}
+void lastsave_command(CommandContext& ctx) { ctx.reply.integer(Persistence::instance().lastsave_s()); }
 
 // ROLE: a master with no replicas.
 void role_command(CommandContext& ctx) {

@@ -27,6 +27,7 @@ CommandTable::CommandTable() {
   add(hash_commands());
   add(set_commands());
   add(script_commands());
+  add(persistence_commands());
   add(config_commands());
   add(transaction_commands());
   add(blocking_commands());

@@ -63,3 +63,10 @@ extern const CustomConfig kHzConfig;
 extern const CustomConfig kLogLevelConfig;
 extern const CustomConfig kLogFileConfig;
 }  // namespace kora::server
+
+namespace kora::server {
+// Snapshots (persistence_commands.cc): dir, dbfilename, save.
+extern const CustomConfig kDirConfig;
+extern const CustomConfig kDbfilenameConfig;
+extern const CustomConfig kSaveConfig;
+}  // namespace kora::server

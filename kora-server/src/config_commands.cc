@@ -18,6 +18,7 @@
 #include "kora/core/object.h"
 #include "kora/core/numbers.h"
 #include "kora/server/command.h"
+#include "kora/server/persistence.h"
 #include "kora/server/server_state.h"
 #include "acl.h"
 #include "server_shard.h"
@@ -68,7 +69,12 @@ const std::vector<ConfigParam>& params() {
       // the value they have.
       {"databases", {}, nullptr, 0, 0, "16"},
       {"maxmemory", {}, nullptr, 0, 0, "0"},
-      {"save", {}, nullptr, 0, 0, ""},
+      // Snapshots (persistence_commands.cc, kora/server/persistence.h).
+      {"save", {}, nullptr, 0, 0, {}, Kind::kCustom, &kSaveConfig},
+      {"dir", {}, nullptr, 0, 0, {}, Kind::kCustom, &kDirConfig},
+      {"dbfilename", {}, nullptr, 0, 0, {}, Kind::kCustom, &kDbfilenameConfig},
+      {"snapshot-interval-secs", {}, &Persistence::instance().snapshot_interval_secs, 0, INT_MAX, {}},
+      {"snapshot-retain", {}, &Persistence::instance().snapshot_retain, 1, 1000, {}},
       {"appendonly", {}, nullptr, 0, 0, "no"},
       {"requirepass", {}, nullptr, 0, 0, {}, Kind::kCustom, &kRequirepassConfig},
       {"aclfile", {}, nullptr, 0, 0, {}, Kind::kCustom, &kAclfileConfig},

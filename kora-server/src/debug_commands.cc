@@ -5,7 +5,8 @@
 //
 // DEBUG runs once holding every shard (Fanout::kWhole), as Redis runs it on its
 // one thread: SLEEP stalls every shard, POPULATE reaches each key's shard.
-// Subcommands Kora has no meaning for (SEGFAULT, RELOAD before persistence...)
+// RELOAD saves, flushes and loads the snapshot (persistence_commands.cc).
+// Subcommands Kora has no meaning for (SEGFAULT...)
 // get Redis's unknown-subcommand error.
 #include <array>
 #include <chrono>
@@ -15,7 +16,6 @@
 #include <thread>
 
 #include "args.h"
-#include "debug_digest.h"
 #include "kora/core/dump.h"
 #include "kora/core/key_ops.h"
 #include "kora/core/list_value.h"
@@ -24,6 +24,7 @@
 #include "kora/core/object.h"
 #include "kora/core/string_ops.h"
 #include "kora/server/command.h"
+#include "persistence_commands.h"
 
 namespace kora::server {
 namespace {
@@ -208,38 +209,6 @@ void debug_quicklist_packed_threshold(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
-// DEBUG DIGEST: the digest of every database (Redis's computeDatasetDigest):
-// logically expired keys still stored count, as in Redis. All zeros when empty.
-void debug_digest(CommandContext& ctx) {
-  Digest total{};
-  for (int db = 0; db < core::Shard::kDbCount; ++db) {
-    Digest keys{};
-    bool any = false;
-    for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
-      // now = 0: no key counts as expired, as Redis's walk of the whole dict.
-      ctx.engine.shard(s).db(db).for_each(0, [&](std::string_view key, const core::Entry& e) {
-        any = true;
-        xor_into(keys, key_value_digest(key, e));
-      });
-    }
-    if (!any) continue;
-    mix_db_index(total, db);
-    xor_into(total, keys);
-  }
-  ctx.reply.simple(digest_hex(total));
-}
-
-// DEBUG DIGEST-VALUE key...: each value's digest (all zeros when missing),
-// expired-but-stored keys included, as Redis.
-void debug_digest_value(CommandContext& ctx) {
-  ctx.reply.array(ctx.argv.size() - 2);
-  for (std::size_t j = 2; j < ctx.argv.size(); ++j) {
-    Digest digest{};
-    if (const core::Entry* e = ctx.db_for(ctx.argv[j]).peek(ctx.argv[j])) mix_value_digest(digest, *e);
-    ctx.reply.simple(digest_hex(digest));
-  }
-}
-
 void debug_log(CommandContext& ctx) {
   core::log(core::LogLevel::kWarning, "DEBUG LOG: %.*s", static_cast<int>(ctx.argv[2].size()), ctx.argv[2].data());
   ctx.reply.ok();
@@ -259,7 +228,8 @@ constexpr DebugSub kDebugSubcommands[] = {
     {"sleep", 3, debug_sleep},        {"set-active-expire", 3, debug_set_active_expire},
     {"log", 3, debug_log},            {"error", 3, debug_error},
     {"quicklist-packed-threshold", 3, debug_quicklist_packed_threshold},
-    {"digest", 2, debug_digest},      {"digest-value", -2, debug_digest_value},
+    {"reload", -2, debug_reload},     {"digest", 2, debug_digest},
+    {"digest-value", -2, debug_digest_value},
 };
 
 // Redis checks each subcommand's argument count itself and answers a wrong one

@@ -1,149 +1,152 @@
-// DEBUG DIGEST and DEBUG DIGEST-VALUE: Redis's dataset digest (debug.c),
-// computed the same way so that equal data gives the same 40 hex digits in
-// Kora and in redis-server. Unordered collections (keys, set members, hash
-// fields, sorted-set members) are combined with xor; ordered ones (list
-// elements, stream entries) are chained through SHA-1.
-#include "debug_digest.h"
-
-#include <openssl/evp.h>
-
+// DEBUG DIGEST and DEBUG DIGEST-VALUE: Redis 7.0's dataset digest (debug.c's
+// computeDatasetDigest / xorObjectDigest), computed the same way so the
+// values equal redis-server's for the same data. Test suites compare digests
+// around DEBUG RELOAD, DUMP/RESTORE and replication.
+//
+// Unordered collections (the keys of a db, set members, hash pairs, zset
+// items) are combined by XOR of SHA1s; ordered ones (list elements, stream
+// entries, a key's parts) by "mix": digest = SHA1(digest xor SHA1(data)).
 #include <arpa/inet.h>
+#include <openssl/sha.h>
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "kora/core/db.h"
 #include "kora/core/hash_value.h"
 #include "kora/core/list_value.h"
 #include "kora/core/set_value.h"
+#include "kora/core/shard.h"
 #include "kora/core/stream_value.h"
 #include "kora/core/zset_value.h"
+#include "kora/server/command.h"
+#include "persistence_commands.h"
 
 namespace kora::server {
 namespace {
 
-using core::ValueType;
+using Digest = unsigned char[20];
 
-// digest ^= SHA1(data): order-independent "addition".
-void xor_digest(Digest& digest, const void* data, std::size_t len) {
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data, len, hash, &n, EVP_sha1(), nullptr);
-  for (std::size_t j = 0; j < digest.size(); ++j) digest[j] ^= hash[j];
+void xor_digest(unsigned char* digest, std::string_view data) {
+  unsigned char hash[20];
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash);
+  for (int i = 0; i < 20; ++i) digest[i] ^= hash[i];
 }
 
-void xor_digest(Digest& digest, std::string_view s) { xor_digest(digest, s.data(), s.size()); }
-
-// digest = SHA1(digest ^ SHA1(data)): order-dependent chaining.
-void mix_digest(Digest& digest, const void* data, std::size_t len) {
-  xor_digest(digest, data, len);
-  unsigned int n = 0;
-  unsigned char out[EVP_MAX_MD_SIZE];
-  EVP_Digest(digest.data(), digest.size(), out, &n, EVP_sha1(), nullptr);
-  std::memcpy(digest.data(), out, digest.size());
+void mix_digest(unsigned char* digest, std::string_view data) {
+  xor_digest(digest, data);
+  unsigned char out[20];
+  SHA1(digest, 20, out);
+  std::memcpy(digest, out, 20);
 }
 
-void mix_digest(Digest& digest, std::string_view s) { mix_digest(digest, s.data(), s.size()); }
+std::string score_text(double v) {
+  char buf[128];
+  int n = std::snprintf(buf, sizeof buf, "%.17g", v);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
 
-// Redis's object type numbers (OBJ_STRING ... OBJ_STREAM); module types are 5.
-std::uint32_t redis_type(ValueType t) {
-  switch (t) {
-    case ValueType::kString:
-      return 0;
-    case ValueType::kList:
-      return 1;
-    case ValueType::kSet:
-      return 2;
-    case ValueType::kZSet:
-      return 3;
-    case ValueType::kHash:
-      return 4;
-    case ValueType::kStream:
-      return 6;
+// Redis's object type numbers (server.h OBJ_*): the stream is 6, after MODULE.
+std::uint32_t redis_type(core::ValueType t) {
+  const auto v = static_cast<std::uint32_t>(t);
+  return t == core::ValueType::kStream ? 6 : v;
+}
+
+void object_digest(const core::Entry& e, unsigned char* digest) {
+  const std::uint32_t aux = htonl(redis_type(e.type()));
+  mix_digest(digest, std::string_view(reinterpret_cast<const char*>(&aux), sizeof aux));
+  switch (e.type()) {
+    case core::ValueType::kString:
+      mix_digest(digest, e.str());
+      break;
+    case core::ValueType::kList:
+      for (auto c = e.as<core::ListValue>().front(); c.valid(); c.next()) mix_digest(digest, c.value());
+      break;
+    case core::ValueType::kSet:
+      e.as<core::SetValue>().for_each([digest](std::string_view m) {
+        xor_digest(digest, m);
+        return true;
+      });
+      break;
+    case core::ValueType::kZSet:
+      e.as<core::ZSetValue>().for_each([digest](const core::ZItem& it) {
+        Digest ele{};
+        mix_digest(ele, it.member);
+        mix_digest(ele, score_text(it.score));
+        xor_digest(digest, std::string_view(reinterpret_cast<const char*>(ele), 20));
+      });
+      break;
+    case core::ValueType::kHash: {
+      const auto& h = e.as<core::HashValue>();
+      for (auto it = h.begin(); it != h.end(); ++it) {
+        Digest ele{};
+        mix_digest(ele, (*it).field);
+        mix_digest(ele, (*it).value);
+        xor_digest(digest, std::string_view(reinterpret_cast<const char*>(ele), 20));
+      }
+      break;
+    }
+    case core::ValueType::kStream:
+      e.as<core::StreamValue>().range(core::StreamId{}, core::StreamId::max(), false, 0,
+                                      [digest](const core::StreamEntryView& v) {
+                                        mix_digest(digest, std::to_string(v.id.ms) + "." + std::to_string(v.id.seq));
+                                        for (const auto& [f, x] : v.fields) {
+                                          mix_digest(digest, f);
+                                          mix_digest(digest, x);
+                                        }
+                                        return true;
+                                      });
+      break;
+    default:
+      break;  // module types: Redis mixes nothing without a digest callback
   }
-  return 5;  // OBJ_MODULE
+  if (e.expire_at_ms() != 0) xor_digest(digest, "!!expire!!");
+}
+
+std::string hex(const unsigned char* d) {
+  std::string out;
+  char buf[3];
+  for (int i = 0; i < 20; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", d[i]);
+    out += buf;
+  }
+  return out;
 }
 
 }  // namespace
 
-void mix_value_digest(Digest& digest, const core::Entry& e) {
-  const std::uint32_t type = htonl(redis_type(e.type()));
-  mix_digest(digest, &type, sizeof type);
-  switch (e.type()) {
-    case ValueType::kString:
-      mix_digest(digest, e.str());
-      break;
-    case ValueType::kList: {
-      for (auto c = e.as<core::ListValue>().at(0); c.valid(); c.next()) mix_digest(digest, c.value());
-      break;
-    }
-    case ValueType::kSet:
-      e.as<core::SetValue>().for_each([&](std::string_view m) { xor_digest(digest, m); });
-      break;
-    case ValueType::kZSet: {
-      char buf[64];
-      e.as<core::ZSetValue>().for_each([&](const core::ZItem& item) {
-        Digest element{};
-        mix_digest(element, item.member);
-        const int n = std::snprintf(buf, sizeof buf, "%.17g", item.score);
-        mix_digest(element, buf, static_cast<std::size_t>(n));
-        xor_digest(digest, element.data(), element.size());
+// DEBUG DIGEST: every database of every shard (DEBUG holds them all).
+void debug_digest(CommandContext& ctx) {
+  Digest final{};
+  for (int d = 0; d < core::Shard::kDbCount; ++d) {
+    bool any = false;
+    for (core::ShardId s = 0; s < ctx.engine.shard_count() && !any; ++s) any = ctx.engine.shard(s).db(d).size() > 0;
+    if (!any) continue;
+    const std::uint32_t aux = htonl(static_cast<std::uint32_t>(d));
+    mix_digest(final, std::string_view(reinterpret_cast<const char*>(&aux), sizeof aux));
+    for (core::ShardId s = 0; s < ctx.engine.shard_count(); ++s) {
+      // now = 0: logically expired keys count too, as Redis walks its dict.
+      ctx.engine.shard(s).db(d).for_each(0, [&final](std::string_view key, const core::Entry& e) {
+        Digest kv{};
+        mix_digest(kv, key);
+        object_digest(e, kv);
+        xor_digest(final, std::string_view(reinterpret_cast<const char*>(kv), 20));
       });
-      break;
     }
-    case ValueType::kHash:
-      for (auto [field, value] : e.as<core::HashValue>()) {
-        Digest element{};
-        mix_digest(element, field);
-        mix_digest(element, value);
-        xor_digest(digest, element.data(), element.size());
-      }
-      break;
-    case ValueType::kStream: {
-      const auto& stream = e.as<core::StreamValue>();
-      stream.range(core::StreamId{}, core::StreamId::max(), false, 0, [&](const core::StreamEntryView& entry) {
-        const std::string id = std::to_string(entry.id.ms) + "." + std::to_string(entry.id.seq);
-        mix_digest(digest, id);
-        for (const auto& [field, value] : entry.fields) {
-          mix_digest(digest, field);
-          mix_digest(digest, value);
-        }
-        return true;
-      });
-      break;
-    }
-    default:
-      break;  // a module type without a digest callback: its type only, as Redis
   }
-  if (e.expire_at_ms() != 0) xor_digest(digest, "!!expire!!", 10);
+  ctx.reply.simple(hex(final));
 }
 
-Digest key_value_digest(std::string_view key, const core::Entry& e) {
-  Digest digest{};
-  mix_digest(digest, key);
-  mix_value_digest(digest, e);
-  Digest contribution{};
-  xor_digest(contribution, digest.data(), digest.size());  // SHA1(digest), as Redis xors it in
-  return contribution;
-}
-
-void mix_db_index(Digest& digest, int db) {
-  const std::uint32_t index = htonl(static_cast<std::uint32_t>(db));
-  mix_digest(digest, &index, sizeof index);
-}
-
-void xor_into(Digest& digest, const Digest& other) {
-  for (std::size_t j = 0; j < digest.size(); ++j) digest[j] ^= other[j];
-}
-
-std::string digest_hex(const Digest& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
+// DEBUG DIGEST-VALUE key...: each key's value digest (zeros when absent).
+void debug_digest_value(CommandContext& ctx) {
+  ctx.reply.array(ctx.argv.size() - 2);
+  for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
+    Digest d{};
+    const core::Db& db = ctx.engine.shard(ctx.engine.shard_for(ctx.argv[i])).db(ctx.db_index);
+    if (const core::Entry* e = db.peek(ctx.argv[i])) object_digest(*e, d);
+    ctx.reply.simple(hex(d));
   }
-  return out;
 }
 
 }  // namespace kora::server

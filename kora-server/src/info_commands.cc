@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <set>
@@ -16,6 +17,7 @@
 #include "kora/core/clock.h"
 #include "kora/core/engine.h"
 #include "kora/server/command.h"
+#include "kora/server/persistence.h"
 #include "kora/server/server_state.h"
 #include "client_registry.h"
 #include "process_stats.h"
@@ -229,16 +231,17 @@ void persistence_section(InfoText& out, const ServerState& server, const Totals&
   out.line("current_fork_perc", "0.00");
   out.line("current_save_keys_processed", "0");
   out.line("current_save_keys_total", "0");
-  out.line("rdb_changes_since_last_save", t.dirty);
-  out.line("rdb_bgsave_in_progress", "0");
-  out.line_i("rdb_last_save_time", server.start_time_ms() / 1000);
-  out.line("rdb_last_bgsave_status", "ok");
-  out.line("rdb_last_bgsave_time_sec", "-1");
-  out.line("rdb_current_bgsave_time_sec", "-1");
-  out.line("rdb_saves", "0");
+  const Persistence& p = Persistence::instance();  // snapshots: kora/server/persistence.h
+  out.line("rdb_changes_since_last_save", t.dirty - std::min(t.dirty, p.dirty_at_save()));
+  out.line("rdb_bgsave_in_progress", p.bgsave_in_progress() ? "1" : "0");
+  out.line_i("rdb_last_save_time", p.lastsave_s());
+  out.line("rdb_last_bgsave_status", p.last_bgsave_ok() ? "ok" : "err");
+  out.line_i("rdb_last_bgsave_time_sec", p.last_bgsave_time_sec());
+  out.line_i("rdb_current_bgsave_time_sec", p.current_bgsave_time_sec());
+  out.line_i("rdb_saves", static_cast<std::int64_t>(p.saves()));
   out.line("rdb_last_cow_size", "0");
-  out.line("rdb_last_load_keys_expired", "0");
-  out.line("rdb_last_load_keys_loaded", "0");
+  out.line_i("rdb_last_load_keys_expired", static_cast<std::int64_t>(p.last_load_keys_expired()));
+  out.line_i("rdb_last_load_keys_loaded", static_cast<std::int64_t>(p.last_load_keys_loaded()));
   out.line("aof_enabled", "0");
   out.line("aof_rewrite_in_progress", "0");
   out.line("aof_rewrite_scheduled", "0");

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import socket
+import tempfile
 import threading
 import time
 
@@ -136,7 +137,11 @@ def test_shutdown_stops_the_server(own_kora, args):
 def test_shutdown_refusals_keep_the_server(own_kora):
     srv = own_kora(2)
     c = make_client(srv.port)
-    # Nothing can be saved (no persistence yet): SAVE without FORCE fails.
+    # The snapshot cannot be written (its directory is gone): SAVE without
+    # FORCE fails and the server stays up.
+    gone = tempfile.mkdtemp(prefix="kora-gone-")
+    c.config_set("dir", gone)
+    os.rmdir(gone)
     with pytest.raises(redis.ResponseError, match="^Errors trying to SHUTDOWN. Check logs.$"):
         c.execute_command("SHUTDOWN", "SAVE")
     with pytest.raises(redis.ResponseError, match="^No shutdown in progress.$"):

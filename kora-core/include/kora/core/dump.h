@@ -1,12 +1,10 @@
 #pragma once
-// DUMP / RESTORE payloads. Kora's own format (not Redis's RDB encoding): values
-// round-trip between Kora servers and embedded databases of the same format
-// version. Layout:
-//   'K' | format version (1 byte) | ValueType (1 byte) | body | XXH3-64 of all
-//   preceding bytes (8 bytes, little endian)
-// where the body is the string's bytes, or for a list/set a varint count and
-// that many varint-length-prefixed elements, or for a hash a varint count and
-// that many field/value pairs.
+// DUMP / RESTORE payloads in Redis's format (cluster.c createDumpPayload):
+//   RDB object type | RDB value (kora/core/rdb.h) | RDB version, 2 bytes LE |
+//   CRC64 (Jones) of all preceding bytes, 8 bytes LE
+// so a payload DUMPed by redis-server 7.0 RESTOREs in Kora and the other way
+// round, for every type and encoding. Kora's module types travel as
+// RDB_TYPE_MODULE_2 records (rdb.h).
 
 #include <memory>
 #include <string>
@@ -27,8 +25,10 @@ struct RestoredValue {
   std::unique_ptr<Object> object;
 };
 
-// Decodes and verifies a payload. Error: kDumpPayload ("ERR DUMP payload version
-// or checksum are wrong") for a wrong version, checksum or a malformed body.
+// Decodes and verifies a payload. Errors, as Redis's RESTORE: kDumpPayload ("ERR
+// DUMP payload version or checksum are wrong") for a payload shorter than 10
+// bytes, an RDB version above 10 or a wrong CRC64; kBadDataFormat ("ERR Bad
+// data format") when the value does not parse (or is an empty aggregate).
 Result<RestoredValue> parse_payload(std::string_view payload);
 
 // Stores a restored value under `key` (replacing what is there) with an absolute

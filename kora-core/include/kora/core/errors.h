@@ -230,6 +230,9 @@ enum class Errc : unsigned char {
   kScriptBlockOption,  // ERR <command> command is not allowed with BLOCK option from scripts (arg: argv[0])
   kScriptAclDenied,  // ERR The user executing the script <arg> (the ACL reason)
   kClusterDisabled,  // ERR This instance has cluster support disabled
+  kBadDataFormat,      // ERR Bad data format (RESTORE of a payload whose value does not parse)
+  kBgsaveInProgress,   // ERR Background save already in progress
+  kSnapshot,           // ERR <arg> (a snapshot that could not be written or read: the detail)
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

@@ -30,7 +30,11 @@ namespace kora::core {
 struct TypeInfo {
   ValueType type;
   std::string_view name;  // what TYPE and SCAN ... TYPE call it
-  // Appends the DUMP/snapshot body of `value` (an Object of this type).
+  // Appends the serialized body of `value` (an Object of this type). DUMP
+  // payloads and snapshots carry a module type's body inside an RDB
+  // MODULE_2 record (kora/core/rdb.h); the built-in types are written in
+  // Redis's own encodings by rdb.h, and their entries here serve Kora-internal
+  // round trips only.
   void (*serialize)(const Object& value, std::string& out) = nullptr;
   // Builds a value from a body written by serialize; nullptr when the body is
   // malformed (it may come from an untrusted RESTORE payload).

@@ -253,5 +253,6 @@ std::span<const CommandSpec> pubsub_commands();
 std::span<const CommandSpec> acl_commands();
 std::span<const CommandSpec> client_commands();
 std::span<const CommandSpec> script_commands();
+std::span<const CommandSpec> persistence_commands();
 
 }  // namespace kora::server
