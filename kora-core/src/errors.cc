@@ -487,6 +487,11 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR library name argument was not given";
     case Errc::kScriptBlockOption:
       return "ERR " + a + " command is not allowed with BLOCK option from scripts";
+    case Errc::kLfuNoIdletime:
+      return "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+             "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    case Errc::kMaxClients:
+      return "ERR max number of clients reached";
   }
   return "ERR unknown error";
 }

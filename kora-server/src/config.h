@@ -63,3 +63,8 @@ extern const CustomConfig kHzConfig;
 extern const CustomConfig kLogLevelConfig;
 extern const CustomConfig kLogFileConfig;
 }  // namespace kora::server
+
+namespace kora::server {
+// maxmemory-policy (maxmemory_config.cc).
+extern const CustomConfig kMaxmemoryPolicyConfig;
+}  // namespace kora::server

@@ -21,6 +21,8 @@
 #include "kora/server/server_state.h"
 #include "acl.h"
 #include "server_shard.h"
+#include "maxmemory.h"
+#include "kora/core/eviction.h"
 
 namespace kora::server {
 namespace {
@@ -42,6 +44,7 @@ struct ConfigParam {
 const std::vector<ConfigParam>& params() {
   auto& l = core::EncodingLimits::instance();
   auto& st = StatsConfig::instance();
+  auto& ev = core::EvictionConfig::instance();
   using Kind = ConfigParam::Kind;
   static const std::vector<ConfigParam> kParams = {
       {"slowlog-log-slower-than", {}, &st.slowlog_log_slower_than, -1, LLONG_MAX, {}},
@@ -64,10 +67,16 @@ const std::vector<ConfigParam>& params() {
       {"stream-node-max-entries", {}, &l.stream_node_max_entries, 0, LLONG_MAX, {}},
       {"notify-keyspace-events", {}, nullptr, 0, 0, {}, Kind::kCustom, &kNotifyKeyspaceEventsConfig},
       {"client-output-buffer-limit", {}, nullptr, 0, 0, {}, Kind::kCustom, &kClientOutputBufferLimitConfig},
+      // maxmemory and eviction (kora/core/eviction.h, maxmemory.h).
+      {"maxmemory", {}, &ev.maxmemory, 0, LLONG_MAX, {}, Kind::kMemory},
+      {"maxmemory-policy", {}, nullptr, 0, 0, {}, Kind::kCustom, &kMaxmemoryPolicyConfig},
+      {"maxmemory-samples", {}, &ev.samples, 1, INT_MAX, {}},
+      {"maxmemory-eviction-tenacity", {}, &ev.tenacity, 0, 100, {}},
+      {"lfu-log-factor", {}, &ev.lfu_log_factor, 0, INT_MAX, {}},
+      {"lfu-decay-time", {}, &ev.lfu_decay_time, 0, INT_MAX, {}},
       // Facts of this build, reported for clients that ask; settable only to
       // the value they have.
       {"databases", {}, nullptr, 0, 0, "16"},
-      {"maxmemory", {}, nullptr, 0, 0, "0"},
       {"save", {}, nullptr, 0, 0, ""},
       {"appendonly", {}, nullptr, 0, 0, "no"},
       {"requirepass", {}, nullptr, 0, 0, {}, Kind::kCustom, &kRequirepassConfig},
@@ -256,6 +265,7 @@ void config_set(CommandContext& ctx) {
     if (auto why = check_value(p, ctx.argv[i + 1], changes)) return failed(ctx.argv[i], *why);
   }
   changes.apply();
+  enforce_maxmemory(ctx.engine);  // a lower maxmemory evicts now, as Redis does
   ctx.reply.ok();
 }
 

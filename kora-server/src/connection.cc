@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "acl_gate.h"
 #include "blocking.h"
+#include "maxmemory.h"
 #include "kora/server/server_state.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
@@ -451,11 +452,23 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
       return true;
     }
     std::vector<Transaction::Command> commands(queued.size());
+    bool denyoom = false;
     for (std::size_t i = 0; i < queued.size(); ++i) {
       commands[i].argv = std::move(queued[i]);
       std::vector<std::string_view> views(commands[i].argv.begin(), commands[i].argv.end());
       std::string ignored;
-      plan_command(*lookup(views, ignored), views, engine_, worker_, commands[i].plan);
+      const CommandSpec* queued_spec = lookup(views, ignored);
+      denyoom |= (queued_spec->flags & kDenyOom) != 0;
+      plan_command(*queued_spec, views, engine_, worker_, commands[i].plan);
+    }
+    if (denyoom && over_limit_without_remedy(engine_)) {
+      // maxmemory: a block that may use memory is refused whole (Redis's execCommandAbort).
+      unwatch_all();
+      const std::string error =
+          core::error_message(core::Errc::kExecAbortBecause, core::error_message(core::Errc::kOutOfMemory));
+      count_command(*spec, argv, error);
+      reply_error(error);
+      return true;
     }
     const std::uint64_t slot = slot_base_ + slots_.size();
     new_slot();
@@ -481,6 +494,15 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     // Rejected before queueing: the error now, and EXEC will abort.
     multi_rejected_ = true;
     reply_error(lookup_error);
+    return true;
+  }
+  if (over_limit_without_remedy(engine_)) {
+    // maxmemory: queueing may use unbounded memory, so Redis refuses every
+    // command inside MULTI when out of memory (EXEC will abort).
+    multi_rejected_ = true;
+    const std::string error = core::error_message(core::Errc::kOutOfMemory);
+    count_command(*spec, argv, error);
+    reply_error(error);
     return true;
   }
   multi_->emplace_back(argv.begin(), argv.end());

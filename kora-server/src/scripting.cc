@@ -5,6 +5,7 @@
 // C++ object with a destructor across a call that may raise (lua_error and the
 // push functions); the C++ work is done in helpers that return before.
 #include "scripting.h"
+#include "maxmemory.h"
 
 #include <lua.hpp>
 
@@ -478,6 +479,13 @@ bool execute_command(ScriptRun& run) {
       run.buf = core::error_message(core::Errc::kScriptUndeclaredKey);
       return false;
     }
+  }
+  // maxmemory, as Redis's scriptVerifyOOM: a command that may use memory is
+  // refused until the script has written (a script that wrote runs to its end).
+  if ((spec->flags & kDenyOom) && !run.monitor->wrote.load(std::memory_order_relaxed) &&
+      !make_room(ctx.engine, ctx.shard)) {
+    run.buf = core::error_message(core::Errc::kOutOfMemory);
+    return false;
   }
   if (spec->flags & kWrite) run.monitor->wrote.store(true, std::memory_order_relaxed);
   CallEnv env(ctx.engine, ctx.server, run.db, run.resp, &run.client, ctx.env ? ctx.env->who : nullptr);

@@ -228,6 +228,8 @@ enum class Errc : unsigned char {
   kFunctionListArgument,  // ERR Unknown argument <arg>
   kFunctionListNoName,  // ERR library name argument was not given
   kScriptBlockOption,  // ERR <command> command is not allowed with BLOCK option from scripts (arg: argv[0])
+  kLfuNoIdletime,  // ERR An LFU maxmemory policy is selected, idle time not tracked. ...
+  kMaxClients,  // ERR max number of clients reached
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the
