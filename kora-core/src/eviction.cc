@@ -207,11 +207,18 @@ EvictionResult evict_from_shard(Shard& shard, std::size_t bytes_to_free, std::in
         }
         while (auto cand = st.pool.pop_best()) {
           const Entry* e = shard.db(cand->db).peek(cand->key);
-          if (e && (!vol || e->expire_at_ms() != 0)) {
-            key = std::move(cand->key);
-            db_index = cand->db;
-            break;
+          if (!e || (vol && e->expire_at_ms() == 0)) continue;  // gone, or no TTL any more
+          // A pooled score may be stale (the key was read, or deleted and
+          // written again since it was sampled): score it afresh, and put it
+          // back when it no longer beats the next candidate.
+          const std::uint64_t fresh = eviction_score(p, e->access_clock(), e->expire_at_ms(), now_ms);
+          if (fresh < cand->score && st.pool.size() != 0) {
+            st.pool.offer(fresh, cand->db, cand->key);
+            continue;
           }
+          key = std::move(cand->key);
+          db_index = cand->db;
+          break;
         }
       }
     }

@@ -42,11 +42,16 @@ std::size_t share_of(const MemoryMeter& meter, core::ShardId s, std::int64_t ove
 void evict_share(core::ShardEngine& engine, core::Shard& shard);
 
 // Asks every other shard with keys to evict its share (one queued task each).
-void ask_others(core::ShardEngine& engine, core::ShardId self) {
+void ask_others(core::ShardEngine& engine, core::ShardId self, std::int64_t over) {
   MemoryMeter& meter = MemoryMeter::instance();
+  const std::int64_t total = meter.total_bytes();
   for (core::ShardId s = 0; s < engine.shard_count() && s < MemoryMeter::kMaxShards; ++s) {
     if (s == self || meter.shard_bytes(s) <= 0) continue;
     if (g_asked[s].exchange(true, std::memory_order_acq_rel)) continue;
+    if (total > 0) {
+      meter.ask(s, static_cast<std::int64_t>(static_cast<double>(over) * static_cast<double>(meter.shard_bytes(s)) /
+                                             static_cast<double>(total)));
+    }
     engine.post_data(s, [&engine, s] {
       g_asked[s].store(false, std::memory_order_release);
       evict_share(engine, engine.shard(s));
@@ -62,11 +67,12 @@ void evict_share(core::ShardEngine& engine, core::Shard& shard) {
   if (limit <= 0 || shard.events().loading()) return;
   MemoryMeter& meter = MemoryMeter::instance();
   meter.publish(shard);
+  const std::int64_t asked = meter.take_request(shard.id());
   const std::int64_t over = overage(meter, limit);
-  if (over <= 0) return;
-  const core::EvictionResult r =
-      core::evict_from_shard(shard, share_of(meter, shard.id(), over, engine.shard_count()), core::now_ms(),
-                             c.time_limit_us());
+  if (over <= 0 && asked <= 0) return;
+  const std::size_t share = std::max<std::size_t>(over > 0 ? share_of(meter, shard.id(), over, engine.shard_count()) : 0,
+                                                  static_cast<std::size_t>(std::max<std::int64_t>(asked, 0)));
+  const core::EvictionResult r = core::evict_from_shard(shard, share, core::now_ms(), c.time_limit_us());
   meter.publish(shard);
   if (r.timed_out && shard.id() < MemoryMeter::kMaxShards &&
       !g_asked[shard.id()].exchange(true, std::memory_order_acq_rel)) {
@@ -126,12 +132,25 @@ std::int64_t MemoryMeter::total_bytes() const {
 
 std::uint64_t MemoryMeter::read() {
   const std::size_t n = shards_.load(std::memory_order_relaxed);
+  std::int64_t tracked_total = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    gauges_[i].tracked_at_read.store(gauges_[i].tracked.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    const std::int64_t t = gauges_[i].tracked.load(std::memory_order_relaxed);
+    gauges_[i].tracked_at_read.store(t, std::memory_order_relaxed);
+    tracked_total += t;
   }
   const std::uint64_t alloc = allocator_allocated();
   const std::uint64_t slack = arena_slack();
   const std::uint64_t used = alloc > slack ? alloc - slack : 0;
+  // Learn how much process memory a byte of keyspace growth costs.
+  const std::int64_t grew = tracked_total - tracked_total_at_read_;
+  const std::int64_t used_grew = static_cast<std::int64_t>(used) - static_cast<std::int64_t>(used_at_read_);
+  if (grew > 256 * 1024 && used_grew > 0) {
+    const std::int64_t ratio = std::clamp<std::int64_t>(used_grew * 1024 / grew, 1024, 4096);
+    const std::int64_t old = scale_.load(std::memory_order_relaxed);
+    scale_.store((old * 3 + ratio) / 4, std::memory_order_relaxed);
+  }
+  tracked_total_at_read_ = tracked_total;
+  used_at_read_ = used;
   base_.store(used, std::memory_order_relaxed);
   read_ns_.store(steady_ns(), std::memory_order_relaxed);
   return used;
@@ -141,13 +160,19 @@ std::uint64_t MemoryMeter::estimate() {
   const std::int64_t now = steady_ns();
   std::int64_t last = read_ns_.load(std::memory_order_relaxed);
   if (now - last >= kRefreshNs && read_ns_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
-    return read();
+    read();
   }
-  std::int64_t used = static_cast<std::int64_t>(base_.load(std::memory_order_relaxed));
+  std::int64_t delta = 0, pending = 0;
   const std::size_t n = shards_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < n; ++i) {
-    used += gauges_[i].tracked.load(std::memory_order_relaxed) - gauges_[i].tracked_at_read.load(std::memory_order_relaxed);
+    const Gauge& g = gauges_[i];
+    delta += g.tracked.load(std::memory_order_relaxed) - g.tracked_at_read.load(std::memory_order_relaxed);
+    pending += g.pending.load(std::memory_order_relaxed);
   }
+  // Growth costs more than its keyspace bytes (allocator overhead); a shrink
+  // is counted as is (what was freed, exactly).
+  if (delta > 0) delta = delta * scale_.load(std::memory_order_relaxed) / 1024;
+  const std::int64_t used = static_cast<std::int64_t>(base_.load(std::memory_order_relaxed)) + delta - pending;
   return used > 0 ? static_cast<std::uint64_t>(used) : 0;
 }
 
@@ -191,7 +216,7 @@ bool make_room(core::ShardEngine& engine, core::Shard& shard) {
   const core::EvictionResult r = core::evict_from_shard(
       shard, share_of(meter, shard.id(), over, engine.shard_count()), core::now_ms(), c.time_limit_us());
   meter.publish(shard);
-  if (engine.shard_count() > 1) ask_others(engine, shard.id());
+  if (engine.shard_count() > 1) ask_others(engine, shard.id(), over);
   if (r.keys != 0 || r.timed_out) {
     if (r.timed_out) evict_share(engine, shard);  // schedules the rest
     return true;

@@ -44,9 +44,14 @@ class MemoryMeter {
   std::uint64_t arena_slack() const;
   // Exact used memory: a new allocator reading (becomes the baseline).
   std::uint64_t read();
-  // Cheap used memory: the baseline plus the keyspace deltas since; takes a
-  // new reading when the baseline is older than kRefreshNs.
+  // Cheap used memory: the baseline plus the keyspace deltas since, less the
+  // evictions already asked of shards and not yet done; takes a new reading
+  // when the baseline is older than kRefreshNs.
   std::uint64_t estimate();
+  // Shard `s` was asked to evict `bytes` (counted as freed until it runs), or
+  // takes its request (returns it, and counts it no longer).
+  void ask(core::ShardId s, std::int64_t bytes) { gauges_[s].pending.store(bytes, std::memory_order_relaxed); }
+  std::int64_t take_request(core::ShardId s) { return gauges_[s].pending.exchange(0, std::memory_order_relaxed); }
   // A shard's published keyspace bytes, and their sum over all shards.
   std::int64_t shard_bytes(core::ShardId s) const { return gauges_[s].tracked.load(std::memory_order_relaxed); }
   std::int64_t total_bytes() const;
@@ -60,11 +65,18 @@ class MemoryMeter {
     std::atomic<std::int64_t> slack{0};            // arena bytes free in pages
     std::atomic<std::int64_t> tracked_at_read{0};  // `tracked` at the last reading
     std::atomic<bool> candidates{false};           // has keys the policy may evict
+    std::atomic<std::int64_t> pending{0};          // bytes another shard asked it to evict
   };
   std::array<Gauge, kMaxShards> gauges_{};
   std::atomic<std::size_t> shards_{0};  // 1 + the highest shard id published
   std::atomic<std::uint64_t> base_{0};  // used memory at the last reading
   std::atomic<std::int64_t> read_ns_{0};
+  // Bytes of process memory per byte of keyspace growth between readings
+  // (allocator headers and rounding, aggregates), in 1/1024ths: scales the
+  // deltas of estimate(). Learned at each reading, between 1 and 4.
+  std::atomic<std::int64_t> scale_{1024};
+  std::int64_t tracked_total_at_read_ = 0;  // read() only (one reader at a time)
+  std::uint64_t used_at_read_ = 0;
 };
 
 // Redis's performEvictions for a command about to run on `shard` (held by the
