@@ -21,6 +21,7 @@
 #include "kora/server/server_state.h"
 #include "acl.h"
 #include "server_shard.h"
+#include "client_limits.h"
 #include "maxmemory.h"
 #include "kora/core/eviction.h"
 
@@ -45,6 +46,7 @@ const std::vector<ConfigParam>& params() {
   auto& l = core::EncodingLimits::instance();
   auto& st = StatsConfig::instance();
   auto& ev = core::EvictionConfig::instance();
+  auto& lim = ClientLimits::instance();
   using Kind = ConfigParam::Kind;
   static const std::vector<ConfigParam> kParams = {
       {"slowlog-log-slower-than", {}, &st.slowlog_log_slower_than, -1, LLONG_MAX, {}},
@@ -74,6 +76,12 @@ const std::vector<ConfigParam>& params() {
       {"maxmemory-eviction-tenacity", {}, &ev.tenacity, 0, 100, {}},
       {"lfu-log-factor", {}, &ev.lfu_log_factor, 0, INT_MAX, {}},
       {"lfu-decay-time", {}, &ev.lfu_decay_time, 0, INT_MAX, {}},
+      // Client limits (client_limits.h).
+      {"maxclients", {}, &lim.maxclients, 1, UINT_MAX, {}},
+      {"timeout", {}, &lim.timeout, 0, INT_MAX, {}},
+      {"tcp-keepalive", {}, &lim.tcp_keepalive, 0, INT_MAX, {}},
+      {"proto-max-bulk-len", {}, &lim.proto_max_bulk_len, 1024 * 1024, LLONG_MAX, {}, Kind::kMemory},
+      {"client-query-buffer-limit", {}, &lim.client_query_buffer_limit, 1024 * 1024, LLONG_MAX, {}, Kind::kMemory},
       // Facts of this build, reported for clients that ask; settable only to
       // the value they have.
       {"databases", {}, nullptr, 0, 0, "16"},

@@ -8,9 +8,11 @@
 #include <asio/write.hpp>
 
 #include "kora/core/clock.h"
+#include "kora/core/log.h"
 #include "acl.h"
 #include "acl_gate.h"
 #include "blocking.h"
+#include "client_limits.h"
 #include "maxmemory.h"
 #include "kora/server/server_state.h"
 #include "pubsub_service.h"
@@ -77,8 +79,21 @@ void Connection::start() {
     });
   });
   client_registered();
-  socket_.start([self = shared_from_this()](const asio::error_code& ec) {
+  last_interaction_ms_ = core::now_ms();
+  if (!socket_.is_unix()) apply_keepalive(socket_.native_handle());
+  // maxclients: this connection is counted already; over the limit it gets
+  // Redis's error and is closed.
+  const bool over = state_.connected_clients.load(std::memory_order_relaxed) >
+                    ClientLimits::instance().maxclients.load(std::memory_order_relaxed);
+  socket_.start([self = shared_from_this(), over](const asio::error_code& ec) {
     if (ec) return self->close();  // e.g. a TLS handshake with garbage
+    if (over) {
+      ClientLimits::instance().rejected_connections.fetch_add(1, std::memory_order_relaxed);
+      self->reply_error(core::error_message(core::Errc::kMaxClients));
+      self->close_after_flush_ = true;
+      self->flush_slots();
+      return;
+    }
     self->read_more();
   });
 }
@@ -121,6 +136,19 @@ void Connection::read_more() {
           return;
         }
         self->in_end_ += n;
+        self->last_interaction_ms_ = core::now_ms();
+        ClientLimits& limits = ClientLimits::instance();
+        limits.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+        // client-query-buffer-limit: unparsed input (or the frame being read)
+        // past it closes the client, as Redis does.
+        const std::size_t pending = std::max(self->in_end_ - self->in_begin_, self->parser_.bytes_hint());
+        if (pending > static_cast<std::size_t>(limits.client_query_buffer_limit.load(std::memory_order_relaxed))) {
+          core::log(core::LogLevel::kWarning,
+                    "Closing client that reached max query buffer length: id=%llu addr=%s qbuf=%zu",
+                    static_cast<unsigned long long>(self->client_.id), self->client_.addr.c_str(), pending);
+          self->close();
+          return;
+        }
         self->process_input();
         self->read_more();
       });
@@ -146,6 +174,8 @@ void Connection::parse_and_execute() {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     std::size_t consumed = 0;
     parser_.set_unauthenticated(acl_auth_required(client_));
+    parser_.set_max_bulk_length(
+        static_cast<std::size_t>(ClientLimits::instance().proto_max_bulk_len.load(std::memory_order_relaxed)));
     auto status = parser_.parse(data, argv_, consumed);
     if (status == protocol::RequestParser::Status::kNeedMore) break;
     if (status == protocol::RequestParser::Status::kError) {
@@ -706,6 +736,7 @@ void Connection::write_out() {
     close();
     return;
   }
+  ClientLimits::instance().net_output_bytes.fetch_add(n, std::memory_order_relaxed);
   if (n == out_.size()) {
     out_.clear();
     if (close_after_flush_ && slots_.empty()) close();
@@ -719,7 +750,8 @@ void Connection::write_out() {
   wbuf_.swap(out_);
   writing_ = true;
   socket_.async_write(asio::buffer(wbuf_),
-                    [self = shared_from_this()](const asio::error_code& wec, std::size_t) {
+                    [self = shared_from_this()](const asio::error_code& wec, std::size_t written) {
+                      ClientLimits::instance().net_output_bytes.fetch_add(written, std::memory_order_relaxed);
                       self->writing_ = false;
                       self->wbuf_.clear();
                       if (wec) {
@@ -755,6 +787,18 @@ void Connection::deliver_push(std::string_view bytes) {
     self->push_flush_posted_ = false;
     self->flush_slots();
   });
+}
+
+}  // namespace kora::server
+
+namespace kora::server {
+
+void Connection::check_idle(std::int64_t now_ms, std::int64_t timeout_s) {
+  if (closed_ || blocking_ || tx_ || (client_.pubsub && client_.pubsub->active())) return;
+  if (now_ms - last_interaction_ms_ <= timeout_s * 1000) return;
+  core::log(core::LogLevel::kVerbose, "Closing idle client id=%llu addr=%s",
+            static_cast<unsigned long long>(client_.id), client_.addr.c_str());
+  close();
 }
 
 }  // namespace kora::server

@@ -55,6 +55,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
   void resume() override;
   void redirect_broken(std::uint64_t target) override;
 
+  // The idle `timeout` (client_limits.h): closes this connection when no request came
+  // for more than `timeout_s` seconds, unless it is subscribed, blocked or
+  // running a transaction (as Redis's clientsCronHandleTimeout). On its worker.
+  void check_idle(std::int64_t now_ms, std::int64_t timeout_s);
+
  private:
   // A command sent to another shard; its argv is owned and packed.
   struct RemoteCall {
@@ -207,6 +212,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
   bool reading_ = false;
   bool closed_ = false;
   bool close_after_flush_ = false;
+  std::int64_t last_interaction_ms_ = 0;  // last read (idle timeout)
   bool push_flush_posted_ = false;  // a deferred flush of pushed messages is queued
   bool push_closing_ = false;       // over the output-buffer limit: closing
 
@@ -229,6 +235,12 @@ class ConnectionRegistry {
   void destroyed() { --objects_; }  // the object is gone
   void close_all();
   std::size_t objects() const { return objects_; }
+  // Calls fn(connection) for each open connection (fn may close it).
+  template <typename F>
+  void for_each(F&& fn) {
+    auto copy = live_;
+    for (Connection* c : copy) fn(*c);
+  }
 
  private:
   std::vector<Connection*> live_;

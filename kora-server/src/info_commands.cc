@@ -18,6 +18,7 @@
 #include "kora/core/eviction.h"
 #include "kora/server/command.h"
 #include "kora/server/server_state.h"
+#include "client_limits.h"
 #include "client_registry.h"
 #include "maxmemory.h"
 #include "process_stats.h"
@@ -263,7 +264,18 @@ void stats_section(InfoText& out, const ServerState& server, const Totals& t) {
   out.section("Stats");
   out.line("total_connections_received", server.total_connections.load());
   out.line("total_commands_processed", server.total_commands.load());
-  out.line("rejected_connections", "0");
+  const ClientLimits& lim = ClientLimits::instance();
+  const InstantRates rates = instantaneous_rates();
+  out.line("instantaneous_ops_per_sec", rates.ops);
+  out.line("total_net_input_bytes", lim.net_input_bytes.load(std::memory_order_relaxed));
+  out.line("total_net_output_bytes", lim.net_output_bytes.load(std::memory_order_relaxed));
+  out.line("total_net_repl_input_bytes", "0");
+  out.line("total_net_repl_output_bytes", "0");
+  out.line("instantaneous_input_kbps", fixed(rates.input_kbps, 2));
+  out.line("instantaneous_output_kbps", fixed(rates.output_kbps, 2));
+  out.line("instantaneous_input_repl_kbps", "0.00");
+  out.line("instantaneous_output_repl_kbps", "0.00");
+  out.line("rejected_connections", lim.rejected_connections.load(std::memory_order_relaxed));
   out.line("sync_full", "0");
   out.line("sync_partial_ok", "0");
   out.line("sync_partial_err", "0");
