@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "kora/core/eviction.h"
 #include "kora/core/hash.h"
 #include "varint.h"
 
@@ -409,7 +410,7 @@ EntryRef Db::find(std::string_view key, std::int64_t now_ms, bool touch) {
   }
   if (tls_count_lookups_) ++(e ? stats_.hits : stats_.misses);
   if (!e) return {};
-  if (touch) e->touch(access_clock_of(now_ms));
+  if (touch) record_access({e}, now_ms);
   return {e};
 }
 
@@ -429,7 +430,7 @@ EntryRef Db::find_or_create(std::string_view key, std::int64_t now_ms, bool* cre
   if (created) *created = !ref;
   if (ref) return ref;
   Entry* e = build(key, 0, Layout{});
-  e->touch(access_clock_of(now_ms));
+  e->touch(initial_access(now_ms));
   table_.insert(e, hash_bytes(key));
   notify_new(key);
   return {e};
@@ -572,7 +573,7 @@ EntryRef Db::put_copy(std::string_view key, const Entry& src, std::int64_t now_m
   const std::uint64_t hash = hash_bytes(key);
   if (Entry* old = table_.find(key, hash)) remove_entry(old, hash, std::nullopt);  // overwritten
   Entry* e = build(key, src.expire_at_ms(), l);
-  e->touch(access_clock_of(now_ms));
+  e->touch(initial_access(now_ms));
   table_.insert(e, hash);
   if (e->meta() & Entry::kHasTtl) expires_.insert(e);
   notify_new(key);
@@ -592,7 +593,8 @@ void Db::move_to(std::string_view key, Db& dst, std::string_view new_key, std::i
     dst.external_bytes_ += l.external->capacity();
   }
   Entry* fresh = dst.build(new_key, e->expire_at_ms(), l);
-  fresh->touch(access_clock_of(now_ms));
+  record_access({e}, now_ms);  // the key is read to be moved (Redis's lookupKeyWrite)
+  fresh->touch(e->access_clock());
   dst.table_.insert(fresh, new_hash);
   if (fresh->meta() & Entry::kHasTtl) dst.expires_.insert(fresh);
   dst.notify_new(new_key);
@@ -674,6 +676,59 @@ void Db::for_each(std::int64_t now_ms,
   table_.for_each([&](Entry* e) {
     if (!expired(e, now_ms)) fn(e->key(), *e);
   });
+}
+
+// ---------------------------------------------------------------- access, eviction
+
+std::uint16_t Db::initial_access(std::int64_t now_ms) {
+  return EvictionConfig::instance().lfu() ? lfu_field(kLfuInitVal, now_ms) : access_clock_of(now_ms);
+}
+
+void Db::record_access(EntryRef ref, std::int64_t now_ms) {
+  const EvictionConfig& c = EvictionConfig::instance();
+  if (c.lfu()) {
+    ref->touch(lfu_access(ref->access_clock(), now_ms, c.lfu_log_factor.load(std::memory_order_relaxed),
+                          c.lfu_decay_time.load(std::memory_order_relaxed), rng_));
+  } else {
+    ref->touch(access_clock_of(now_ms));
+  }
+}
+
+void Db::set_freq(EntryRef ref, std::uint8_t freq, std::int64_t now_ms) { ref->touch(lfu_field(freq, now_ms)); }
+
+std::size_t Db::evict(std::string_view key) {
+  const std::uint64_t hash = hash_bytes(key);
+  Entry* e = table_.find(key, hash);
+  if (!e) return 0;
+  const std::size_t bytes = e->memory_usage() + sizeof(Entry*);
+  ++stats_.evicted;
+  remove_entry(e, hash, KeyEvent::kEvicted);
+  return bytes;
+}
+
+void Db::sample(std::size_t n, bool volatile_only, const std::function<void(const Entry&)>& fn) {
+  if (!volatile_only) {
+    for (std::size_t i = 0; i < n && table_.size() != 0; ++i) fn(*table_.random(rng_));
+    return;
+  }
+  if (expires_.empty()) return;
+  // Neighbours of a random bucket of the TTL index (Redis's dictGetSomeKeys).
+  const std::size_t buckets = expires_.bucket_count();
+  std::size_t b = rng_() % buckets;
+  std::size_t got = 0;
+  for (std::size_t walked = 0; walked < buckets && got < n; ++walked, b = (b + 1) % buckets) {
+    for (auto it = expires_.begin(b); it != expires_.end(b) && got < n; ++it, ++got) fn(**it);
+  }
+}
+
+std::optional<std::string> Db::random_candidate(bool volatile_only) {
+  std::optional<std::string> out;
+  if (!volatile_only) {
+    if (Entry* e = table_.random(rng_)) out.emplace(e->key());
+    return out;
+  }
+  sample(1, true, [&out](const Entry& e) { out.emplace(e.key()); });
+  return out;
 }
 
 }  // namespace kora::core

@@ -497,6 +497,11 @@ std::string error_message(Errc code, std::string_view arg) {
       return "ERR Background save already in progress";
     case Errc::kSnapshot:
       return a.empty() ? std::string("ERR") : "ERR " + a;
+    case Errc::kLfuNoIdletime:
+      return "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+             "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    case Errc::kMaxClients:
+      return "ERR max number of clients reached";
   }
   return "ERR unknown error";
 }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "kora/core/eviction.h"
 #include "kora/core/glob.h"
 #include "kora/core/numbers.h"
 
@@ -112,14 +113,19 @@ bool op_move(Db& from, Db& to, std::string_view key, std::int64_t now_ms) {
 }
 
 void op_restore(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,
-                std::optional<std::int64_t> idle_seconds, std::int64_t now_ms) {
+                std::optional<std::int64_t> idle_seconds, std::int64_t now_ms,
+                std::optional<std::int64_t> freq) {
   if (expire_at_ms != 0 && db.already_expired(expire_at_ms, now_ms)) {
     db.erase(key);  // already expired: as Redis, the key ends up absent
     return;
   }
   store_restored(db, key, std::move(value), expire_at_ms, now_ms);
   db.notify(notify::kGeneric, "restore", key);
-  if (idle_seconds) Db::set_idle(db.find(key, now_ms, false), *idle_seconds, now_ms);
+  if (EvictionConfig::instance().lfu()) {
+    if (freq) Db::set_freq(db.find(key, now_ms, false), static_cast<std::uint8_t>(*freq), now_ms);
+  } else if (idle_seconds) {
+    Db::set_idle(db.find(key, now_ms, false), *idle_seconds, now_ms);
+  }
 }
 
 void op_flushdb(Db& db) { db.flush(); }
@@ -159,10 +165,13 @@ std::optional<ObjectInfo> op_object(Db& db, std::string_view key, std::int64_t n
   ObjectInfo info;
   info.encoding = object_encoding(*ref.entry);
   info.idle_seconds = static_cast<std::uint16_t>(Db::access_clock_of(now_ms) - ref->access_clock());
+  info.access_field = ref->access_clock();
+  info.freq = lfu_decayed(ref->access_clock(), now_ms,
+                          EvictionConfig::instance().lfu_decay_time.load(std::memory_order_relaxed));
   bool shared = false;  // Redis shares the objects of small integers between keys
   if (ref->type() == ValueType::kString && info.encoding == "int") {
     auto v = parse_int64(ref->str());
-    shared = v && *v >= 0 && *v < 10000;
+    shared = v && *v >= 0 && *v < 10000 && EvictionConfig::instance().shares_integers();
   }
   info.refcount = shared ? 2147483647 : 1;
   return info;

@@ -167,8 +167,7 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view data,
       return Status::kNeedMore;
     }
     long long len;
-    if (!parse_length(p + 1, len_end, len) || len < 0 ||
-        len > static_cast<long long>(kMaxBulkLength)) {
+    if (!parse_length(p + 1, len_end, len) || len < 0 || len > static_cast<long long>(max_bulk_)) {
       return fail("ERR Protocol error: invalid bulk length");
     }
     if (unauthenticated_ && len > static_cast<long long>(kUnauthMaxBulkLength)) {

@@ -7,6 +7,7 @@
 #include "kora/core/clock.h"
 #include "kora/core/dump.h"
 #include "kora/protocol/reply_writer.h"
+#include "maxmemory.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
 #include "tracking.h"
@@ -132,6 +133,17 @@ CallStatus call_command(const CommandSpec& spec, std::span<const std::string_vie
   CommandContext ctx{argv, env.engine, shard, env.db, core::now_ms(), writer, env.client, env.server};
   ctx.env = &env;
   ctx.effects = run.effects();
+  // maxmemory (Redis's processCommand): a command that may use more memory
+  // first makes room on its shard, or is refused. Not inside EXEC or a script
+  // (checked once for the whole block / before the script's first write),
+  // nor when a blocked client is served.
+  if ((spec.flags & kDenyOom) && !env.no_block && env.serve_key.empty() && !make_room(env.engine, shard))
+      [[unlikely]] {
+    writer.error(core::error_message(core::Errc::kOutOfMemory));
+    run.set_subcommand({}, /*rejected=*/true);
+    run.finish(error_text(out, mark), [&] { return std::vector<std::string>(argv.begin(), argv.end()); }, env.who);
+    return CallStatus::kError;
+  }
   // A command whose keys span shards publishes each touched key's final state
   // on that key's shard instead of its command line.
   bool capture = false;

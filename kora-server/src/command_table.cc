@@ -53,6 +53,7 @@ CommandTable::CommandTable() {
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     specs_[i].id = i;
+    if (redis_denyoom(specs_[i].name)) specs_[i].flags |= kDenyOom;
     index().emplace(std::string(specs_[i].name), i);
   }
 }

@@ -69,4 +69,6 @@ namespace kora::server {
 extern const CustomConfig kDirConfig;
 extern const CustomConfig kDbfilenameConfig;
 extern const CustomConfig kSaveConfig;
+// maxmemory-policy (maxmemory_config.cc).
+extern const CustomConfig kMaxmemoryPolicyConfig;
 }  // namespace kora::server

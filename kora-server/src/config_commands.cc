@@ -22,6 +22,9 @@
 #include "kora/server/server_state.h"
 #include "acl.h"
 #include "server_shard.h"
+#include "client_limits.h"
+#include "maxmemory.h"
+#include "kora/core/eviction.h"
 
 namespace kora::server {
 namespace {
@@ -43,6 +46,8 @@ struct ConfigParam {
 const std::vector<ConfigParam>& params() {
   auto& l = core::EncodingLimits::instance();
   auto& st = StatsConfig::instance();
+  auto& ev = core::EvictionConfig::instance();
+  auto& lim = ClientLimits::instance();
   using Kind = ConfigParam::Kind;
   static const std::vector<ConfigParam> kParams = {
       {"slowlog-log-slower-than", {}, &st.slowlog_log_slower_than, -1, LLONG_MAX, {}},
@@ -65,10 +70,22 @@ const std::vector<ConfigParam>& params() {
       {"stream-node-max-entries", {}, &l.stream_node_max_entries, 0, LLONG_MAX, {}},
       {"notify-keyspace-events", {}, nullptr, 0, 0, {}, Kind::kCustom, &kNotifyKeyspaceEventsConfig},
       {"client-output-buffer-limit", {}, nullptr, 0, 0, {}, Kind::kCustom, &kClientOutputBufferLimitConfig},
+      // maxmemory and eviction (kora/core/eviction.h, maxmemory.h).
+      {"maxmemory", {}, &ev.maxmemory, 0, LLONG_MAX, {}, Kind::kMemory},
+      {"maxmemory-policy", {}, nullptr, 0, 0, {}, Kind::kCustom, &kMaxmemoryPolicyConfig},
+      {"maxmemory-samples", {}, &ev.samples, 1, INT_MAX, {}},
+      {"maxmemory-eviction-tenacity", {}, &ev.tenacity, 0, 100, {}},
+      {"lfu-log-factor", {}, &ev.lfu_log_factor, 0, INT_MAX, {}},
+      {"lfu-decay-time", {}, &ev.lfu_decay_time, 0, INT_MAX, {}},
+      // Client limits (client_limits.h).
+      {"maxclients", {}, &lim.maxclients, 1, UINT_MAX, {}},
+      {"timeout", {}, &lim.timeout, 0, INT_MAX, {}},
+      {"tcp-keepalive", {}, &lim.tcp_keepalive, 0, INT_MAX, {}},
+      {"proto-max-bulk-len", {}, &lim.proto_max_bulk_len, 1024 * 1024, LLONG_MAX, {}, Kind::kMemory},
+      {"client-query-buffer-limit", {}, &lim.client_query_buffer_limit, 1024 * 1024, LLONG_MAX, {}, Kind::kMemory},
       // Facts of this build, reported for clients that ask; settable only to
       // the value they have.
       {"databases", {}, nullptr, 0, 0, "16"},
-      {"maxmemory", {}, nullptr, 0, 0, "0"},
       // Snapshots (persistence_commands.cc, kora/server/persistence.h).
       {"save", {}, nullptr, 0, 0, {}, Kind::kCustom, &kSaveConfig},
       {"dir", {}, nullptr, 0, 0, {}, Kind::kCustom, &kDirConfig},
@@ -262,6 +279,7 @@ void config_set(CommandContext& ctx) {
     if (auto why = check_value(p, ctx.argv[i + 1], changes)) return failed(ctx.argv[i], *why);
   }
   changes.apply();
+  enforce_maxmemory(ctx.engine);  // a lower maxmemory evicts now, as Redis does
   ctx.reply.ok();
 }
 

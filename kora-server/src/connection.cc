@@ -8,10 +8,13 @@
 #include <asio/write.hpp>
 
 #include "kora/core/clock.h"
+#include "kora/core/log.h"
 #include "acl.h"
 #include "acl_gate.h"
 #include "blocking.h"
 #include "client_commands.h"
+#include "client_limits.h"
+#include "maxmemory.h"
 #include "kora/server/server_state.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
@@ -78,8 +81,21 @@ void Connection::start() {
   });
   client_registered();
   registry_.make_current();
-  socket_.start([self = shared_from_this()](const asio::error_code& ec) {
+  last_interaction_ms_ = core::now_ms();
+  if (!socket_.is_unix()) apply_keepalive(socket_.native_handle());
+  // maxclients: this connection is counted already; over the limit it gets
+  // Redis's error and is closed.
+  const bool over = state_.connected_clients.load(std::memory_order_relaxed) >
+                    ClientLimits::instance().maxclients.load(std::memory_order_relaxed);
+  socket_.start([self = shared_from_this(), over](const asio::error_code& ec) {
     if (ec) return self->close();  // e.g. a TLS handshake with garbage
+    if (over) {
+      ClientLimits::instance().rejected_connections.fetch_add(1, std::memory_order_relaxed);
+      self->reply_error(core::error_message(core::Errc::kMaxClients));
+      self->close_after_flush_ = true;
+      self->flush_slots();
+      return;
+    }
     self->read_more();
   });
 }
@@ -122,6 +138,19 @@ void Connection::read_more() {
           return;
         }
         self->in_end_ += n;
+        self->last_interaction_ms_ = core::now_ms();
+        ClientLimits& limits = ClientLimits::instance();
+        limits.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+        // client-query-buffer-limit: unparsed input (or the frame being read)
+        // past it closes the client, as Redis does.
+        const std::size_t pending = std::max(self->in_end_ - self->in_begin_, self->parser_.bytes_hint());
+        if (pending > static_cast<std::size_t>(limits.client_query_buffer_limit.load(std::memory_order_relaxed))) {
+          core::log(core::LogLevel::kWarning,
+                    "Closing client that reached max query buffer length: id=%llu addr=%s qbuf=%zu",
+                    static_cast<unsigned long long>(self->client_.id), self->client_.addr.c_str(), pending);
+          self->close();
+          return;
+        }
         self->process_input();
         self->read_more();
       });
@@ -147,6 +176,8 @@ void Connection::parse_and_execute() {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     std::size_t consumed = 0;
     parser_.set_unauthenticated(acl_auth_required(client_));
+    parser_.set_max_bulk_length(
+        static_cast<std::size_t>(ClientLimits::instance().proto_max_bulk_len.load(std::memory_order_relaxed)));
     auto status = parser_.parse(data, argv_, consumed);
     if (status == protocol::RequestParser::Status::kNeedMore) break;
     if (status == protocol::RequestParser::Status::kError) {
@@ -453,11 +484,23 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
       return true;
     }
     std::vector<Transaction::Command> commands(queued.size());
+    bool denyoom = false;
     for (std::size_t i = 0; i < queued.size(); ++i) {
       commands[i].argv = std::move(queued[i]);
       std::vector<std::string_view> views(commands[i].argv.begin(), commands[i].argv.end());
       std::string ignored;
-      plan_command(*lookup(views, ignored), views, engine_, worker_, commands[i].plan);
+      const CommandSpec* queued_spec = lookup(views, ignored);
+      denyoom |= (queued_spec->flags & kDenyOom) != 0;
+      plan_command(*queued_spec, views, engine_, worker_, commands[i].plan);
+    }
+    if (denyoom && over_limit_without_remedy(engine_)) {
+      // maxmemory: a block that may use memory is refused whole (Redis's execCommandAbort).
+      unwatch_all();
+      const std::string error =
+          core::error_message(core::Errc::kExecAbortBecause, core::error_message(core::Errc::kOutOfMemory));
+      count_command(*spec, argv, error);
+      reply_error(error);
+      return true;
     }
     const std::uint64_t slot = slot_base_ + slots_.size();
     new_slot();
@@ -483,6 +526,15 @@ bool Connection::handle_multi(const CommandSpec* spec, std::span<const std::stri
     // Rejected before queueing: the error now, and EXEC will abort.
     multi_rejected_ = true;
     reply_error(lookup_error);
+    return true;
+  }
+  if (over_limit_without_remedy(engine_)) {
+    // maxmemory: queueing may use unbounded memory, so Redis refuses every
+    // command inside MULTI when out of memory (EXEC will abort).
+    multi_rejected_ = true;
+    const std::string error = core::error_message(core::Errc::kOutOfMemory);
+    count_command(*spec, argv, error);
+    reply_error(error);
     return true;
   }
   multi_->emplace_back(argv.begin(), argv.end());
@@ -686,6 +738,7 @@ void Connection::write_out() {
     close();
     return;
   }
+  ClientLimits::instance().net_output_bytes.fetch_add(n, std::memory_order_relaxed);
   if (n == out_.size()) {
     out_.clear();
     if (close_after_flush_ && slots_.empty()) close();
@@ -699,7 +752,8 @@ void Connection::write_out() {
   wbuf_.swap(out_);
   writing_ = true;
   socket_.async_write(asio::buffer(wbuf_),
-                    [self = shared_from_this()](const asio::error_code& wec, std::size_t) {
+                    [self = shared_from_this()](const asio::error_code& wec, std::size_t written) {
+                      ClientLimits::instance().net_output_bytes.fetch_add(written, std::memory_order_relaxed);
                       self->writing_ = false;
                       self->wbuf_.clear();
                       if (wec) {
@@ -735,6 +789,18 @@ void Connection::deliver_push(std::string_view bytes) {
     self->push_flush_posted_ = false;
     self->flush_slots();
   });
+}
+
+}  // namespace kora::server
+
+namespace kora::server {
+
+void Connection::check_idle(std::int64_t now_ms, std::int64_t timeout_s) {
+  if (closed_ || blocking_ || tx_ || (client_.pubsub && client_.pubsub->active())) return;
+  if (now_ms - last_interaction_ms_ <= timeout_s * 1000) return;
+  core::log(core::LogLevel::kVerbose, "Closing idle client id=%llu addr=%s",
+            static_cast<unsigned long long>(client_.id), client_.addr.c_str());
+  close();
 }
 
 }  // namespace kora::server

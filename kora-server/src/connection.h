@@ -61,6 +61,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
   // FUNCTION KILL, FUNCTION STATS, AUTH...) without the loop. A client with
   // anything in flight, or on TLS, waits for the script to end.
   void serve_while_busy();
+  // The idle `timeout` (client_limits.h): closes this connection when no request came
+  // for more than `timeout_s` seconds, unless it is subscribed, blocked or
+  // running a transaction (as Redis's clientsCronHandleTimeout). On its worker.
+  void check_idle(std::int64_t now_ms, std::int64_t timeout_s);
 
  private:
   // A command sent to another shard; its argv is owned and packed.
@@ -214,6 +218,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Clien
   bool reading_ = false;
   bool closed_ = false;
   bool close_after_flush_ = false;
+  std::int64_t last_interaction_ms_ = 0;  // last read (idle timeout)
   bool push_flush_posted_ = false;  // a deferred flush of pushed messages is queued
   bool push_closing_ = false;       // over the output-buffer limit: closing
 
@@ -245,6 +250,12 @@ class ConnectionRegistry {
   void make_current();
   // The live connections (busy_serve.cc).
   std::vector<std::shared_ptr<Connection>> connections() const;
+  // Calls fn(connection) for each open connection (fn may close it).
+  template <typename F>
+  void for_each(F&& fn) {
+    auto copy = live_;
+    for (Connection* c : copy) fn(*c);
+  }
 
  private:
   std::vector<Connection*> live_;

@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "kora/core/dump.h"
+#include "kora/core/eviction.h"
 #include "kora/core/key_ops.h"
 #include "kora/core/list_value.h"
 #include "kora/core/log.h"
@@ -69,7 +70,9 @@ void debug_help(CommandContext& ctx) {
 // DEBUG OBJECT key: Redis's status line; the address is the key's record, the
 // serialized length that of its value in Kora's DUMP payload (without the
 // payload's header and checksum: Kora's format, so not Redis's figure), lru the
-// 24-bit seconds clock of its last access. refcount is 1: values are not shared.
+// 24-bit seconds clock of its last access — or, under an LFU maxmemory-policy,
+// Redis's LFU field (decay minutes << 8 | counter; lru_seconds_idle then 0).
+// refcount is 1: values are not shared.
 void debug_object(CommandContext& ctx) {
   core::Db& db = ctx.db_for(ctx.argv[2]);
   core::EntryRef ref = db.find(ctx.argv[2], ctx.now_ms, /*touch=*/false);
@@ -77,8 +80,14 @@ void debug_object(CommandContext& ctx) {
   auto info = core::op_object(db, ctx.argv[2], ctx.now_ms);
   const std::string payload = core::dump_payload(*ref.entry);
   const std::size_t serialized = payload.size() > 11 ? payload.size() - 11 : 0;
-  const std::int64_t idle = info ? info->idle_seconds : 0;
-  const long long lru = ((ctx.now_ms / 1000) - idle) & ((1 << 24) - 1);
+  std::int64_t idle = info ? info->idle_seconds : 0;
+  long long lru = ((ctx.now_ms / 1000) - idle) & ((1 << 24) - 1);
+  if (info && core::EvictionConfig::instance().lfu()) {
+    const std::int64_t now_min = ctx.now_ms / 60000;
+    const std::int64_t ldt = now_min - static_cast<std::uint8_t>(now_min - (info->access_field >> 8));
+    lru = ((ldt & 0xffff) << 8) | (info->access_field & 0xff);
+    idle = 0;
+  }
   char line[512];
   int n = std::snprintf(line, sizeof line,
                         "Value at:%p refcount:1 encoding:%.*s serializedlength:%zu lru:%lld lru_seconds_idle:%lld",

@@ -16,10 +16,13 @@
 #include "args.h"
 #include "kora/core/clock.h"
 #include "kora/core/engine.h"
+#include "kora/core/eviction.h"
 #include "kora/server/command.h"
 #include "kora/server/persistence.h"
 #include "kora/server/server_state.h"
+#include "client_limits.h"
 #include "client_registry.h"
+#include "maxmemory.h"
 #include "process_stats.h"
 #include "pubsub_service.h"
 #include "server_shard.h"
@@ -99,7 +102,7 @@ class InfoText {
 struct Totals {
   std::int64_t keys[core::Shard::kDbCount] = {};
   std::int64_t expires[core::Shard::kDbCount] = {};
-  std::uint64_t hits = 0, misses = 0, expired = 0, dirty = 0;
+  std::uint64_t hits = 0, misses = 0, expired = 0, dirty = 0, evicted = 0;
 };
 
 Totals collect(core::ShardEngine& engine) {
@@ -107,6 +110,7 @@ Totals collect(core::ShardEngine& engine) {
   for (core::ShardId s = 0; s < engine.shard_count(); ++s) {
     core::Shard& shard = engine.shard(s);
     t.dirty += ServerShard::of(shard).dirty;
+    MemoryMeter::instance().publish(shard);  // used_memory nets out the arenas' free space
     for (int i = 0; i < core::Shard::kDbCount; ++i) {
       const core::Db& db = shard.db(i);
       t.keys[i] += static_cast<std::int64_t>(db.size());
@@ -114,6 +118,7 @@ Totals collect(core::ShardEngine& engine) {
       t.hits += db.stats().hits;
       t.misses += db.stats().misses;
       t.expired += db.stats().expired;
+      t.evicted += db.stats().evicted;
     }
   }
   return t;
@@ -198,9 +203,11 @@ void memory_section(InfoText& out) {
   out.line("used_memory_functions", "0");
   out.line("used_memory_scripts", "0");
   out.line("used_memory_scripts_human", "0B");
-  out.line("maxmemory", "0");
-  out.line("maxmemory_human", "0B");
-  out.line("maxmemory_policy", "noeviction");
+  const auto& ev = core::EvictionConfig::instance();
+  const auto maxmemory = static_cast<std::uint64_t>(ev.maxmemory.load(std::memory_order_relaxed));
+  out.line("maxmemory", maxmemory);
+  out.line("maxmemory_human", human_bytes(maxmemory));
+  out.line("maxmemory_policy", std::string(core::policy_name(ev.policy())));
   out.line("allocator_frag_ratio", fixed(ratio(m.active, m.allocated), 2));
   out.line_i("allocator_frag_bytes", diff(m.active, m.allocated));
   out.line("allocator_rss_ratio", fixed(1.0, 2));
@@ -260,12 +267,23 @@ void stats_section(InfoText& out, const ServerState& server, const Totals& t) {
   out.section("Stats");
   out.line("total_connections_received", server.total_connections.load());
   out.line("total_commands_processed", server.total_commands.load());
-  out.line("rejected_connections", "0");
+  const ClientLimits& lim = ClientLimits::instance();
+  const InstantRates rates = instantaneous_rates();
+  out.line("instantaneous_ops_per_sec", rates.ops);
+  out.line("total_net_input_bytes", lim.net_input_bytes.load(std::memory_order_relaxed));
+  out.line("total_net_output_bytes", lim.net_output_bytes.load(std::memory_order_relaxed));
+  out.line("total_net_repl_input_bytes", "0");
+  out.line("total_net_repl_output_bytes", "0");
+  out.line("instantaneous_input_kbps", fixed(rates.input_kbps, 2));
+  out.line("instantaneous_output_kbps", fixed(rates.output_kbps, 2));
+  out.line("instantaneous_input_repl_kbps", "0.00");
+  out.line("instantaneous_output_repl_kbps", "0.00");
+  out.line("rejected_connections", lim.rejected_connections.load(std::memory_order_relaxed));
   out.line("sync_full", "0");
   out.line("sync_partial_ok", "0");
   out.line("sync_partial_err", "0");
   out.line("expired_keys", t.expired);
-  out.line("evicted_keys", "0");
+  out.line("evicted_keys", t.evicted);
   out.line("evicted_clients", "0");
   out.line("keyspace_hits", t.hits);
   out.line("keyspace_misses", t.misses);

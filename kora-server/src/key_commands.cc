@@ -11,6 +11,7 @@
 #include "args.h"
 #include "kora/core/dump.h"
 #include "kora/core/glob.h"
+#include "kora/core/eviction.h"
 #include "kora/core/key_ops.h"
 #include "kora/core/numbers.h"
 #include "kora/server/call.h"
@@ -315,12 +316,21 @@ void object_encoding(CommandContext& ctx) {
   if (auto info = object_info(ctx)) ctx.reply.bulk(info->encoding);
 }
 
+// OBJECT FREQ: the decayed LFU counter, only under an LFU maxmemory-policy.
 void object_freq(CommandContext& ctx) {
-  if (object_info(ctx)) ctx.error(Errc::kNoLfuPolicy);
+  auto info = object_info(ctx);
+  if (!info) return;
+  if (!core::EvictionConfig::instance().lfu()) return ctx.error(Errc::kNoLfuPolicy);
+  ctx.reply.integer(info->freq);
 }
 
+// OBJECT IDLETIME: seconds since the last access, unless an LFU policy uses
+// the access field for the counter.
 void object_idletime(CommandContext& ctx) {
-  if (auto info = object_info(ctx)) ctx.reply.integer(info->idle_seconds);
+  auto info = object_info(ctx);
+  if (!info) return;
+  if (core::EvictionConfig::instance().lfu()) return ctx.error(Errc::kLfuNoIdletime);
+  ctx.reply.integer(info->idle_seconds);
 }
 
 void object_refcount(CommandContext& ctx) {
@@ -346,7 +356,7 @@ void dump_command(CommandContext& ctx) {
 // checked in Redis's order: options, existing key, TTL, payload.
 void restore_command(CommandContext& ctx) {
   bool replace = false, absttl = false;
-  std::optional<std::int64_t> idle;
+  std::optional<std::int64_t> idle, freq;
   for (std::size_t j = 4; j < ctx.argv.size(); ++j) {
     bool more = j + 1 < ctx.argv.size();
     if (iequals(ctx.argv[j], "replace")) {
@@ -361,8 +371,8 @@ void restore_command(CommandContext& ctx) {
     } else if (iequals(ctx.argv[j], "freq") && more) {
       auto v = to_int(ctx.argv[++j]);
       if (!v) return ctx.error(Errc::kNotInteger);
-      // Accepted as Redis does; it only matters under an LFU policy, which Kora lacks.
       if (*v < 0 || *v > 255) return ctx.error(Errc::kInvalidFreq);
+      freq = *v;
     } else {
       return ctx.error(Errc::kSyntax);
     }
@@ -384,7 +394,7 @@ void restore_command(CommandContext& ctx) {
   } else {
     ctx.propagate("RESTORE", ctx.argv[1], std::to_string(expire_at), ctx.argv[3], "REPLACE", "ABSTTL");
   }
-  core::op_restore(db, ctx.argv[1], std::move(*value), expire_at, idle, ctx.now_ms);
+  core::op_restore(db, ctx.argv[1], std::move(*value), expire_at, idle, ctx.now_ms, freq);
   ctx.reply.ok();
 }
 

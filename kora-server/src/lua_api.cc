@@ -9,6 +9,7 @@
 #include "kora/core/log.h"
 #include "kora/server/dispatch.h"
 #include "lua_internal.h"
+#include "maxmemory.h"
 #include "version.h"
 
 namespace kora::server::lua {
@@ -95,6 +96,13 @@ bool execute_command(ScriptRun& run) {
       run.buf = core::error_message(core::Errc::kScriptUndeclaredKey);
       return false;
     }
+  }
+  // maxmemory, as Redis's scriptVerifyOOM: a command that may use memory is
+  // refused until the script has written (a script that wrote runs to its end).
+  if ((spec->flags & kDenyOom) && !run.monitor->wrote.load(std::memory_order_relaxed) &&
+      !make_room(ctx.engine, ctx.shard)) {
+    run.buf = core::error_message(core::Errc::kOutOfMemory);
+    return false;
   }
   if (spec->flags & kWrite) run.monitor->wrote.store(true, std::memory_order_relaxed);
   CallEnv env(ctx.engine, ctx.server, run.db, run.resp, &run.client, ctx.env ? ctx.env->who : nullptr);

@@ -1,5 +1,7 @@
 #include "process_stats.h"
 
+#include "maxmemory.h"
+
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
@@ -30,7 +32,11 @@ std::uint64_t read_rss() {
 ProcessMemory process_memory() {
   const struct mallinfo2 mi = mallinfo2();
   ProcessMemory m;
+  // The shards' arenas keep freed records in their pages for the next keys:
+  // those bytes are not used memory (maxmemory.h).
+  const std::uint64_t slack = MemoryMeter::instance().arena_slack();
   m.allocated = mi.uordblks + mi.hblkhd;
+  m.allocated = m.allocated > slack ? m.allocated - slack : 0;
   m.active = mi.arena + mi.hblkhd;
   m.rss = read_rss();
   observe_peak(m.allocated);

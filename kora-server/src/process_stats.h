@@ -15,7 +15,8 @@
 namespace kora::server {
 
 struct ProcessMemory {
-  std::uint64_t allocated = 0;  // bytes handed out by malloc and not freed
+  std::uint64_t allocated = 0;  // bytes handed out by malloc and not freed, less the
+                                // arenas' free space in their pages (maxmemory.h)
   std::uint64_t active = 0;     // bytes malloc holds from the OS (its arenas and mmaps)
   std::uint64_t rss = 0;        // the process's resident set
 };

@@ -16,6 +16,7 @@
 #include "process_stats.h"
 #include "connection.h"
 #include "scripting.h"
+#include "client_limits.h"
 #include "tracking.h"
 #include "transport.h"
 #include "kora/core/clock.h"
@@ -31,10 +32,11 @@ ServerState::ServerState() : start_time_ms_(core::now_ms()) {
 }
 
 struct Server::WorkerIo {
-  explicit WorkerIo(asio::io_context& ctx) : acceptor(ctx), tls_acceptor(ctx), unix_acceptor(ctx) {}
+  explicit WorkerIo(asio::io_context& ctx) : acceptor(ctx), tls_acceptor(ctx), unix_acceptor(ctx), cron(ctx) {}
   asio::ip::tcp::acceptor acceptor;
   asio::ip::tcp::acceptor tls_acceptor;                   // when TLS is on
   asio::local::stream_protocol::acceptor unix_acceptor;  // worker 0 only
+  asio::steady_timer cron;  // client timeouts, instantaneous stats (client_limits.h)
   ConnectionRegistry connections;
 };
 
@@ -177,6 +179,7 @@ core::Result<void> Server::start() {
     WorkerIo& io = *workers_[w];
     engine_.post(w, [this, w, &io, tls, registries] {
       accept_loop(engine_, state_, w, io.acceptor, io.connections);
+      start_client_cron(io.cron, io.connections, w, state_.total_commands);
       if (tls) tls_accept_loop(engine_, state_, w, io.tls_acceptor, io.connections, *tls);
       if (w == 0 && io.unix_acceptor.is_open()) unix_accept_loop(engine_, state_, io.unix_acceptor, registries, 0);
     });
@@ -215,6 +218,7 @@ void Server::stop() {
       io.acceptor.close(ec);
       io.tls_acceptor.close(ec);
       io.unix_acceptor.close(ec);
+      io.cron.cancel();
       io.connections.close_all();
     });
   }

@@ -62,7 +62,9 @@ class Entry {
   T& as() const { return static_cast<T&>(*object()); }
   Object* object() const;
 
-  // Seconds clock (mod 2^16) of the last access, for OBJECT IDLETIME.
+  // The access field: under an LFU maxmemory-policy the LFU decay time and
+  // counter (eviction.h), otherwise the seconds clock (mod 2^16) of the last
+  // access, for OBJECT IDLETIME.
   std::uint16_t access_clock() const { return static_cast<std::uint16_t>(head_ >> 48); }
 
   // Bytes this key holds (MEMORY USAGE): its record, an out-of-line string's
@@ -286,6 +288,7 @@ class Db {
     std::uint64_t hits = 0;
     std::uint64_t misses = 0;
     std::uint64_t expired = 0;
+    std::uint64_t evicted = 0;  // keys removed by evict() (INFO evicted_keys)
   };
   const Stats& stats() const { return stats_; }
   void reset_stats() { stats_ = {}; }
@@ -297,6 +300,21 @@ class Db {
   }
   // Bytes used by records, buckets and out-of-line values (not aggregates).
   std::size_t memory_bytes() const { return arena_.bytes_in_use() + table_.bucket_bytes() + external_bytes_; }
+  // Bytes the arena holds from malloc but has not handed out (free blocks of
+  // its pages): held by the process, yet free for this Db's next keys.
+  std::size_t arena_slack() const { return arena_.bytes_reserved() - arena_.bytes_in_use(); }
+
+  // --- Eviction (eviction.h) ---
+  // Removes `key` to free memory, raising kEvicted (keyspace notification
+  // "evicted"); returns the bytes it held (MEMORY USAGE), 0 when absent.
+  std::size_t evict(std::string_view key);
+  // Calls fn(entry) for up to `n` sampled entries: random keys, or with
+  // `volatile_only` random keys that carry a TTL (Redis's dictGetSomeKeys:
+  // neighbours of a random position, so not exactly uniform; may repeat).
+  // fn must not modify the Db.
+  void sample(std::size_t n, bool volatile_only, const std::function<void(const Entry&)>& fn);
+  // A random key (or random key with a TTL) to evict; nullopt when none.
+  std::optional<std::string> random_candidate(bool volatile_only);
 
   // Empties the Db without raising events (destruction, tests).
   void clear();
@@ -338,6 +356,11 @@ class Db {
   static void set_idle(EntryRef ref, std::int64_t idle_seconds, std::int64_t now_ms) {
     ref->touch(access_clock_of(now_ms - idle_seconds * 1000));
   }
+  // Sets the LFU counter of `ref` to `freq` (0..255), decay time now (RESTORE FREQ).
+  static void set_freq(EntryRef ref, std::uint8_t freq, std::int64_t now_ms);
+  // Records an access of `ref` as a read does: the LFU counter under an LFU
+  // policy, else the access clock (TOUCH, and find() with touch).
+  void record_access(EntryRef ref, std::int64_t now_ms);
 
   // The seconds clock (mod 2^16) entries record on access.
   static std::uint16_t access_clock_of(std::int64_t now_ms) {
@@ -346,6 +369,9 @@ class Db {
 
  private:
   struct Layout;
+  // The access field of a key created at `now_ms`: LFU's initial counter
+  // under an LFU policy, else the access clock.
+  static std::uint16_t initial_access(std::int64_t now_ms);
   Entry* build(std::string_view key, std::int64_t expire_at_ms, const Layout& value);
   // Frees what a record owns outside itself (its aggregate or out-of-line string).
   void free_value(Entry* e);

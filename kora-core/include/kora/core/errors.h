@@ -233,6 +233,8 @@ enum class Errc : unsigned char {
   kBadDataFormat,      // ERR Bad data format (RESTORE of a payload whose value does not parse)
   kBgsaveInProgress,   // ERR Background save already in progress
   kSnapshot,           // ERR <arg> (a snapshot that could not be written or read: the detail)
+  kLfuNoIdletime,  // ERR An LFU maxmemory policy is selected, idle time not tracked. ...
+  kMaxClients,  // ERR max number of clients reached
 };
 
 // The message of `code` as Redis sends it after '-' (no CRLF). `arg` fills the

@@ -62,10 +62,13 @@ bool op_copy(Db& src_db, std::string_view src, Db& dst_db, std::string_view dst,
 bool op_move(Db& from, Db& to, std::string_view key, std::int64_t now_ms);
 
 // RESTORE's store: `value` under `key` with an absolute expiry (0: none), or
-// nothing (the key ends up absent) when that time has passed; the last access
-// set `idle_seconds` ago when given.
+// nothing (the key ends up absent) when that time has passed. As Redis's
+// objectSetLRUOrLFU: under an LFU maxmemory-policy the LFU counter is set to
+// `freq` when given; under any other policy the last access is set
+// `idle_seconds` ago when given.
 void op_restore(Db& db, std::string_view key, RestoredValue value, std::int64_t expire_at_ms,
-                std::optional<std::int64_t> idle_seconds, std::int64_t now_ms);
+                std::optional<std::int64_t> idle_seconds, std::int64_t now_ms,
+                std::optional<std::int64_t> freq = std::nullopt);
 
 // FLUSHDB of one shard's part of a database.
 void op_flushdb(Db& db);
@@ -93,8 +96,10 @@ ScanPage op_scan(const Db& db, std::uint64_t cursor, std::int64_t count, const S
 // when the key is absent. Does not record an access.
 struct ObjectInfo {
   std::string_view encoding;
-  std::int64_t idle_seconds;
+  std::int64_t idle_seconds;  // meaningful when no LFU policy is in force
   std::int64_t refcount;
+  std::int64_t freq = 0;      // the decayed LFU counter (meaningful under an LFU policy)
+  std::uint16_t access_field = 0;  // the raw access field (DEBUG OBJECT lru)
 };
 std::optional<ObjectInfo> op_object(Db& db, std::string_view key, std::int64_t now_ms);
 

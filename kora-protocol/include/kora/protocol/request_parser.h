@@ -17,7 +17,7 @@ namespace kora::protocol {
 // Redis's limits (proto-max-bulk-len and the inline / count-line limits).
 inline constexpr std::size_t kMaxBulkLength = 512ull * 1024 * 1024;
 inline constexpr std::size_t kMaxInlineLength = 64 * 1024;
-inline constexpr std::size_t kMaxMultibulkLength = 1024 * 1024 * 1024;
+inline constexpr std::size_t kMaxMultibulkLength = 2147483647;  // INT_MAX, as Redis 7.0
 // Redis's limits for a client that has not authenticated yet: larger frames are
 // refused before anything is allocated for them.
 inline constexpr std::size_t kUnauthMaxMultibulkLength = 10;
@@ -49,6 +49,10 @@ class RequestParser {
   // small frame. The caller sets it before each parse() from its auth state.
   void set_unauthenticated(bool on) { unauthenticated_ = on; }
 
+  // The longest bulk string accepted (proto-max-bulk-len; default
+  // kMaxBulkLength): a longer one is "invalid bulk length".
+  void set_max_bulk_length(std::size_t n) { max_bulk_ = n; }
+
   // After kError: the message to send, without the leading '-' (e.g.
   // "ERR Protocol error: invalid bulk length").
   const std::string& error() const { return error_; }
@@ -64,6 +68,7 @@ class RequestParser {
   std::string scratch_;  // unescaped inline arguments
   std::size_t hint_ = 0;
   bool unauthenticated_ = false;
+  std::size_t max_bulk_ = kMaxBulkLength;
 };
 
 }  // namespace kora::protocol

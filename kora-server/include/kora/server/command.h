@@ -149,6 +149,8 @@ enum CommandFlag : std::uint32_t {
   kBlocking = 1u << 10,  // may block the client (BLPOP...): see blocking.h
   kScript = 1u << 11,    // runs other commands through call_command (EVAL, FCALL):
                          // they publish their own effects; its own run publishes none
+  kDenyOom = 1u << 12,   // may use more memory: refused with -OOM over maxmemory
+                         // (set by the table from Redis's command flags)
 };
 
 // Finds the key positions of a command whose keys are not a simple
@@ -254,5 +256,8 @@ std::span<const CommandSpec> acl_commands();
 std::span<const CommandSpec> client_commands();
 std::span<const CommandSpec> script_commands();
 std::span<const CommandSpec> persistence_commands();
+
+// Whether Redis 7.0 flags `name` "denyoom" (COMMAND INFO's flags).
+bool redis_denyoom(std::string_view name);
 
 }  // namespace kora::server
