@@ -34,14 +34,22 @@ void sync_identity(ClientState& client) {
   refresh_identity(client);
 }
 
-void log_denial(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> argv,
-                const AclVerdict& v, bool multi) {
+// The ACL LOG entry of a denial: reason, context, object (the command's full
+// name, or the refused key or channel). The caller adds who.
+AclLogEntry denial_entry(const CommandSpec& spec, std::span<const std::string_view> argv, const AclVerdict& v,
+                         std::string_view context, std::string& fullname) {
   AclLogEntry e;
   e.reason = v.result;
-  e.context = multi ? "multi" : "toplevel";
-  const auto& cmds = AclCommands::instance();
-  const std::string fullname = v.command >= 0 ? cmds.at(v.command).fullname : std::string(spec.name);
+  e.context = context;
+  fullname = v.command >= 0 ? AclCommands::instance().at(v.command).fullname : std::string(spec.name);
   e.object = v.result == AclResult::kDeniedCmd ? fullname : std::string(argv[v.argpos]);
+  return e;
+}
+
+void log_denial(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> argv,
+                const AclVerdict& v, bool multi) {
+  std::string fullname;
+  AclLogEntry e = denial_entry(spec, argv, v, multi ? "multi" : "toplevel", fullname);
   e.username = client.acl->username;
   e.client_info = acl_client_info(client, fullname);
   AclLog::instance().add(std::move(e));
@@ -131,12 +139,8 @@ bool acl_script_check(const ClientIdentity* who, const CommandSpec& spec, std::s
   if (!who || !who->acl_user) return true;
   const AclVerdict v = acl_check_command(*who->acl_user, spec, argv);
   if (v.result == AclResult::kOk) return true;
-  const auto& cmds = AclCommands::instance();
-  AclLogEntry e;
-  e.reason = v.result;
-  e.context = "lua";
-  const std::string fullname = v.command >= 0 ? cmds.at(v.command).fullname : std::string(spec.name);
-  e.object = v.result == AclResult::kDeniedCmd ? fullname : std::string(argv[v.argpos]);
+  std::string fullname;
+  AclLogEntry e = denial_entry(spec, argv, v, "lua", fullname);
   e.username = who->username;
   std::string cmd(caller_cmd);
   for (char& c : cmd) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -39,19 +39,10 @@ ConnectionRegistry* ConnectionRegistry::current() { return t_registry; }
 
 void ConnectionRegistry::make_current() { t_registry = this; }
 
-std::vector<std::shared_ptr<Connection>> ConnectionRegistry::connections() const {
-  std::vector<std::shared_ptr<Connection>> out;
-  out.reserve(live_.size());
-  for (Connection* c : live_) {
-    if (auto self = c->weak_from_this().lock()) out.push_back(std::move(self));
-  }
-  return out;
-}
-
 void serve_clients_while_busy() {
   ConnectionRegistry* registry = ConnectionRegistry::current();
   if (!registry) return;
-  for (const auto& c : registry->connections()) c->serve_while_busy();
+  registry->for_each([](Connection& c) { c.serve_while_busy(); });
 }
 
 void Connection::serve_while_busy() {

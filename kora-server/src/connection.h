@@ -248,8 +248,6 @@ class ConnectionRegistry {
   // The registry of the calling worker (set when its first connection starts).
   static ConnectionRegistry* current();
   void make_current();
-  // The live connections (busy_serve.cc).
-  std::vector<std::shared_ptr<Connection>> connections() const;
   // Calls fn(connection) for each open connection (fn may close it).
   template <typename F>
   void for_each(F&& fn) {
