@@ -224,6 +224,27 @@ def test_undeclared_key_on_another_shard(kora):
     assert r.get("keyless") == b"x"
 
 
+def _start_busy(port, workers, call):
+    """Connects 4 clients per worker (so some share the script's worker), then starts
+    `call(client)` — an endless script — in a thread. Returns (clients, thread, result):
+    result["err"] gets the script's error reply once it is killed."""
+    others = [redis.Redis(port=port, socket_timeout=5) for _ in range(4 * workers)]
+    for o in others:
+        assert o.ping()
+    result = {}
+
+    def run():
+        c = make_client(port)
+        try:
+            call(c)
+        except redis.exceptions.ResponseError as e:
+            result["err"] = str(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return others, t, result
+
+
 def test_busy_script_and_script_kill(kora):
     """A script past busy-reply-threshold makes every other client get -BUSY, those on
     the script's own worker too (its hook answers them, as Redis's does), SCRIPT KILL
@@ -232,20 +253,8 @@ def test_busy_script_and_script_kill(kora):
     r = make_client(kora.port)
     r.flushall()
     r.config_set("busy-reply-threshold", "100")
-    others = [redis.Redis(port=kora.port, socket_timeout=5) for _ in range(4 * kora.workers)]
-    for o in others:
-        assert o.ping()
-    result = {}
-
-    def run():
-        c = make_client(kora.port)
-        try:
-            c.eval("local i = 0; while true do i = i + 1 end", 0)
-        except redis.exceptions.ResponseError as e:
-            result["err"] = str(e)
-
-    t = threading.Thread(target=run)
-    t.start()
+    others, t, result = _start_busy(kora.port, kora.workers,
+                                    lambda c: c.eval("local i = 0; while true do i = i + 1 end", 0))
     deadline = time.time() + 10
     busy = set()
     while len(busy) < len(others) and time.time() < deadline:
@@ -272,20 +281,7 @@ def test_function_stats_and_kill_while_busy(kora):
     r.config_set("busy-reply-threshold", "50")
     r.function_load("#!lua name=busylib\nredis.register_function('spin', function() "
                     "local a = 1 while true do a = a + 1 end end)", replace=True)
-    others = [redis.Redis(port=kora.port, socket_timeout=5) for _ in range(4 * kora.workers)]
-    for o in others:
-        assert o.ping()
-    result = {}
-
-    def run():
-        c = make_client(kora.port)
-        try:
-            c.fcall("spin", 0)
-        except redis.exceptions.ResponseError as e:
-            result["err"] = str(e)
-
-    t = threading.Thread(target=run)
-    t.start()
+    others, t, result = _start_busy(kora.port, kora.workers, lambda c: c.fcall("spin", 0))
     deadline = time.time() + 10
     while time.time() < deadline:
         try:
