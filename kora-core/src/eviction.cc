@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 
+#include "kora/core/ascii.h"
 #include "kora/core/shard.h"
 
 namespace kora::core {
@@ -22,17 +23,6 @@ constexpr std::array<std::pair<EvictionPolicy, std::string_view>, 8> kPolicyName
     {EvictionPolicy::kAllKeysRandom, "allkeys-random"},
     {EvictionPolicy::kNoEviction, "noeviction"},
 }};
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Per-shard eviction state: the pool persists across calls as Redis's does,
 // and random policies walk the dbs round-robin.
@@ -70,7 +60,7 @@ std::string_view policy_name(EvictionPolicy p) {
 
 std::optional<EvictionPolicy> parse_policy(std::string_view text) {
   for (const auto& [policy, name] : kPolicyNames) {
-    if (iequal(text, name)) return policy;
+    if (ascii_iequals(text, name)) return policy;
   }
   return std::nullopt;
 }

@@ -6,18 +6,11 @@
 #include <cstdio>
 #include <memory>
 
+#include "kora/core/ascii.h"
 #include "kora/core/zset_value.h"
 
 namespace kora::core {
 namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // The sorted set under `key`, nullptr when absent.
 Result<const ZSetValue*> find_zset(Db& db, std::string_view key, std::int64_t now_ms) {
@@ -51,10 +44,10 @@ void collect_cell(const ZSetValue& z, geo::Bits cell, const geo::Shape& shape, s
 }  // namespace
 
 Result<double> parse_geo_unit(std::string_view unit) {
-  if (iequal(unit, "m")) return 1.0;
-  if (iequal(unit, "km")) return 1000.0;
-  if (iequal(unit, "ft")) return 0.3048;
-  if (iequal(unit, "mi")) return 1609.34;
+  if (ascii_iequals(unit, "m")) return 1.0;
+  if (ascii_iequals(unit, "km")) return 1000.0;
+  if (ascii_iequals(unit, "ft")) return 0.3048;
+  if (ascii_iequals(unit, "mi")) return 1609.34;
   return Errc::kGeoUnit;
 }
 

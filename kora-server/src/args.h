@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kora/core/ascii.h"
 #include "kora/core/numbers.h"
 #include "kora/core/result.h"
 #include "kora/server/command.h"
@@ -17,15 +18,23 @@
 namespace kora::server {
 
 // ASCII case-insensitive equality, for option names ("EX", "nx", ...).
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+inline bool iequals(std::string_view a, std::string_view b) { return core::ascii_iequals(a, b); }
+
+// The words of a whitespace-separated value (a CONFIG list such as "3600 1
+// 300 100", a script's shebang flags); runs of whitespace skipped, no quoting
+// (Redis's sdssplitargs also takes quotes, which these values never need).
+// Views into `text`.
+inline std::vector<std::string_view> split_spaces(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    std::size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) words.push_back(text.substr(i, j - i));
+    i = j;
   }
-  return true;
+  return words;
 }
 
 inline std::optional<std::int64_t> to_int(std::string_view s) { return core::parse_int64(s); }

@@ -3,6 +3,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "kora/core/ascii.h"
 #include "kora/server/command.h"
 
 namespace kora::server {
@@ -66,8 +67,7 @@ const CommandSpec* CommandTable::find(std::string_view name) const {
   char lower[32];
   if (name.size() >= sizeof lower) return nullptr;
   for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];  // ASCII only, as Redis's command names (no locale call)
-    lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+    lower[i] = core::ascii_lower(name[i]);  // no locale call per command
   }
   auto& map = index();
   auto it = map.find(std::string(lower, name.size()));

@@ -151,22 +151,14 @@ std::string value_text(const ConfigParam& p) {
 // reason it is refused, in Redis's words.
 core::Result<std::vector<double>> parse_percentiles(std::string_view text) {
   std::vector<double> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == ' ') {
-      ++i;
-      continue;
-    }
-    std::size_t j = text.find(' ', i);
-    if (j == std::string_view::npos) j = text.size();
-    auto v = core::parse_long_double(text.substr(i, j - i));
+  for (std::string_view word : split_spaces(text)) {
+    auto v = core::parse_long_double(word);
     if (!v) return core::Error{core::Errc::kSyntax, "Invalid latency-tracking-info-percentiles parameters"};
     if (*v < 0 || *v > 100) {
       return core::Error{core::Errc::kSyntax,
                          "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"};
     }
     out.push_back(static_cast<double>(*v));
-    i = j;
   }
   return out;
 }

@@ -109,18 +109,7 @@ std::optional<std::string> Persistence::set_dbfilename(std::string_view f) {
 }
 
 std::optional<std::string> Persistence::set_save(std::string_view text) {
-  std::vector<std::string_view> words;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == ' ') {
-      ++i;
-      continue;
-    }
-    std::size_t j = text.find(' ', i);
-    if (j == std::string_view::npos) j = text.size();
-    words.push_back(text.substr(i, j - i));
-    i = j;
-  }
+  const std::vector<std::string_view> words = split_spaces(text);
   if (words.size() % 2) return std::string("Invalid save parameters");
   std::vector<std::pair<std::int64_t, std::int64_t>> rules;
   for (std::size_t k = 0; k < words.size(); k += 2) {

@@ -30,21 +30,6 @@ constexpr FlagName kFlagNames[] = {
     {"allow-cross-slot-keys", kScriptAllowCrossSlot},
 };
 
-// Splits on spaces (the shebang has no quoting in practice; Redis's
-// sdssplitargs also accepts quotes, which a flag list never needs).
-std::vector<std::string_view> split_spaces(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-    std::size_t j = i;
-    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
-    if (j > i) out.push_back(s.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::uint32_t script_flag_named(std::string_view name) {
